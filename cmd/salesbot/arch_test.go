@@ -29,7 +29,7 @@ var archRules = []archRule{
 	{"bot/dingtalk", []string{"bot"}, []string{"github.com/open-dingtalk/dingtalk-stream-sdk-go"}},
 	{"bot", nil, []string{"github.com/prometheus/client_golang", "golang.org/x/time/rate", "github.com/google/uuid"}},
 	{"handlers", []string{"domain", "bot"}, nil},
-	{"storage", []string{"domain", "bot"}, []string{"gorm.io/", "github.com/glebarez/sqlite", "github.com/go-sql-driver/mysql"}},
+	{"storage", []string{"domain", "bot"}, []string{"gorm.io/", "github.com/glebarez/sqlite", "github.com/glebarez/go-sqlite", "github.com/go-sql-driver/mysql"}},
 }
 
 // TestDependencyArrows keeps the package arrows of DESIGN §2 true: domain

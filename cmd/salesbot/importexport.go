@@ -24,7 +24,7 @@ func openForCLI(ctx context.Context, env *cliEnv, cfgPath string) (*storage.Stor
 	if err != nil {
 		return nil, domain.Tenant{}, nil, err
 	}
-	st, err := storage.Open(ctx, cfg.Database.Driver, cfg.Database.DSN, newLogger(cfg, os.Stderr))
+	st, err := storage.Open(ctx, cfg.Database.Driver, cfg.Database.DSN, newLogger(cfg, env.stderr))
 	if err != nil {
 		return nil, domain.Tenant{}, nil, err
 	}

@@ -4,10 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -187,7 +187,7 @@ func loadConfig(path string) (*config.Config, error) {
 }
 
 // newLogger returns the process logger as configured.
-func newLogger(cfg *config.Config, w *os.File) *slog.Logger {
+func newLogger(cfg *config.Config, w io.Writer) *slog.Logger {
 	var level slog.Level
 	_ = level.UnmarshalText([]byte(cfg.Log.Level))
 	opts := &slog.HandlerOptions{Level: level}
@@ -207,7 +207,7 @@ func runServe(ctx context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	log := newLogger(cfg, os.Stderr)
+	log := newLogger(cfg, env.stderr)
 	log.Info("starting salesbot", "version", version, "config", cfg)
 	m := NewMain(cfg, log)
 	defer m.Close()
@@ -234,7 +234,7 @@ func runMigrate(ctx context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	st, err := storage.Open(ctx, cfg.Database.Driver, cfg.Database.DSN, newLogger(cfg, os.Stderr))
+	st, err := storage.Open(ctx, cfg.Database.Driver, cfg.Database.DSN, newLogger(cfg, env.stderr))
 	if err != nil {
 		return err
 	}
