@@ -169,7 +169,7 @@ func TestServeDemoAnswersHelp(t *testing.T) {
 
 	reply := tm.say(t, teamChat, rep.ID, "帮助")
 	var card struct {
-		Header struct{ Title, Subtitle string }
+		Header   struct{ Title, Subtitle string }
 		Elements []struct{ Kind, Text string }
 	}
 	if err := json.Unmarshal(reply.Card, &card); err != nil {
