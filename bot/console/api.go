@@ -331,6 +331,11 @@ func (s *server) messages(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 
+	if wait > 0 {
+		// The server's write timeout may be shorter than a long-poll; extend
+		// it for this response (an error only means it cannot be, e.g. in tests).
+		_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(wait + 10*time.Second))
+	}
 	msgs, rev := s.a.hist.poll(r.Context(), q, wait)
 	out := make([]messageJSON, len(msgs))
 	for i, m := range msgs {

@@ -628,3 +628,20 @@ func TestPage(t *testing.T) {
 		t.Errorf("the console claims every path: %d", r.status)
 	}
 }
+
+func TestLongPollOutlivesWriteTimeout(t *testing.T) {
+	e := newTestEnv(t)
+	srv := httptest.NewUnstartedServer(e.srv.Config.Handler)
+	srv.Config.WriteTimeout = 20 * time.Millisecond
+	srv.Start()
+	defer srv.Close()
+	res, err := srv.Client().Get(srv.URL + "/console/api/messages?chat=g-east&wait=0.1")
+	if err != nil {
+		t.Fatalf("long-poll cut off by the server's write timeout: %v", err)
+	}
+	defer res.Body.Close()
+	var msgs []apiMessage
+	if err := json.NewDecoder(res.Body).Decode(&msgs); err != nil || res.StatusCode != http.StatusOK {
+		t.Errorf("status %d, %v", res.StatusCode, err)
+	}
+}

@@ -151,3 +151,8 @@ func cloneCard(c *bot.Card) (*bot.Card, error) {
 	}
 	return &cp, nil
 }
+
+// UpdatesCardInCallback reports that the console applies a button press's
+// updated card when it answers the press, so the kernel need not send the
+// update again (bot.CallbackCardUpdater).
+func (a *Adapter) UpdatesCardInCallback() bool { return true }

@@ -27,6 +27,7 @@
     rev: 0,
     gen: 0, // bumped on every chat switch; stale poll loops stop
     abort: null,
+    pinned: true, // the message list is scrolled to its end
   };
 
   // ---- server calls ----
@@ -88,12 +89,24 @@
     icon.setAttribute('aria-hidden', 'true');
     const text = el('span', 'chat-text');
     text.append(el('span', 'chat-label', label));
-    if (c.team) text.append(el('span', 'chat-meta', c.team));
+    const meta = chatMeta(c);
+    if (meta) text.append(el('span', 'chat-meta', meta));
     b.append(icon, text);
     if (c.id === state.chat) b.setAttribute('aria-current', 'true');
     b.addEventListener('click', () => openChat(c.id));
     li.append(b);
     return li;
+  }
+
+  function chatMeta(c) {
+    if (isDirect(c)) return '只有你和销售助手';
+    const n = state.members.filter((m) => m.team && m.team === c.team).length;
+    const parts = [];
+    if (c.team && c.team !== c.name) parts.push(c.team);
+    if (n) parts.push(`${n} 位成员`);
+    const me = member(state.me);
+    if (me && me.team && me.team === c.team) parts.push('我的团队');
+    return parts.join(' · ');
   }
 
   function renderChats() {
@@ -145,9 +158,10 @@
     state.msgs.clear();
     state.nodes.clear();
     state.rev = 0;
+    state.pinned = true;
     const list = $('messages');
     list.textContent = '';
-    list.append(emptyNote('加载中…'));
+    list.append(emptyNote(id ? '加载中…' : '没有可用的聊天。'));
     renderChats();
     renderHeader();
     startPolling();
@@ -222,7 +236,6 @@
   // merge adds new messages in id order and replaces changed ones in place.
   function merge(list) {
     const box = $('messages');
-    const nearBottom = box.scrollHeight - box.scrollTop - box.clientHeight < 80;
     let added = false;
     for (const m of list) {
       const old = state.nodes.get(m.id);
@@ -256,7 +269,13 @@
     const empty = $('empty');
     if (state.msgs.size > 0 && empty) empty.remove();
     if (state.msgs.size === 0 && empty) empty.textContent = '还没有消息。说点什么,比如汇报一次拜访、登记回款,或者问“本月进度”。';
-    if (added || nearBottom) box.scrollTop = box.scrollHeight;
+    if (added || state.pinned) scrollToBottom();
+  }
+
+  function scrollToBottom() {
+    const box = $('messages');
+    box.scrollTop = box.scrollHeight;
+    state.pinned = true;
   }
 
   function rerenderAll() {
@@ -356,7 +375,9 @@
         const i = el('img', 'card-image');
         i.src = src;
         i.alt = img.alt || '图片';
-        i.loading = 'lazy';
+        // The image's height is known only once it loads; keep the latest
+        // message in view if the reader was at the bottom.
+        i.addEventListener('load', () => { if (state.pinned) scrollToBottom(); });
         return i;
       }
       default:
@@ -493,6 +514,10 @@
       }
     });
     $('member').addEventListener('change', (e) => chooseMember(e.target.value));
+    $('messages').addEventListener('scroll', () => {
+      const box = $('messages');
+      state.pinned = box.scrollHeight - box.scrollTop - box.clientHeight < 80;
+    });
   }
 
   // ---- start ----
