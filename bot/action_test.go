@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/salesbot/salesbot/bot"
+	"github.com/salesbot/salesbot/bot/bottest"
 )
 
 // followUpCard is the card of a logged follow-up, whose buttons refer to
@@ -177,5 +178,33 @@ func TestActionNoHandler(t *testing.T) {
 	res := h.deliver(press("ev-1", msgID, "task.accept"))
 	if !strings.Contains(res.Toast, "暂不支持") {
 		t.Errorf("Deliver = %+v, want 暂不支持", res)
+	}
+}
+
+// cardLookups is a store that fails the test when a card is looked up for
+// no message: in storage, the empty id matches every message's row.
+type cardLookups struct {
+	*bottest.MemStore
+	t *testing.T
+}
+
+func (s cardLookups) LatestCard(ctx context.Context, tenant string, p bot.Platform, messageID string) (*bot.Card, error) {
+	if messageID == "" {
+		s.t.Error("LatestCard called without a message id")
+	}
+	return s.MemStore.LatestCard(ctx, tenant, p, messageID)
+}
+
+func TestActionWithoutMessageIDIsNotLookedUp(t *testing.T) {
+	h := newHarness(t)
+	h.router.HandleAction("collection", func(ctx context.Context, m *bot.Message) (bot.Reply, error) {
+		t.Errorf("handler called with ref %q", m.Action.Ref)
+		return bot.Reply{}, nil
+	})
+	h.sendCard(&bot.Card{Header: bot.Header{Title: "回款待确认"}, Actions: []bot.Action{{ID: "collection.confirm", Ref: "col-7"}}})
+	k := bot.NewKernel(cardLookups{h.store, t}, h.router, h.opts)
+	res, err := k.Deliver(context.Background(), press("ev-1", "", "collection.confirm"))
+	if err != nil || !strings.Contains(res.Toast, "已失效") {
+		t.Errorf("Deliver = %+v, %v; want a 已失效 toast", res, err)
 	}
 }

@@ -62,6 +62,8 @@ type Kernel struct {
 	// inflight tracks handlers running outside Run's workers (actions), so
 	// shutdown waits for them.
 	inflight sync.WaitGroup
+	mu       sync.Mutex
+	closed   bool
 }
 
 // NewKernel returns a kernel over store that routes with router.
@@ -145,7 +147,9 @@ func (k *Kernel) Deliver(ctx context.Context, ev Event) (Result, error) {
 	}
 	k.metrics.EventsReceived.WithLabelValues(string(ev.Platform), string(ev.Kind)).Inc()
 	if ev.Kind == KindAction {
-		k.inflight.Add(1)
+		if !k.enter() {
+			return Result{}, ErrShuttingDown
+		}
 		defer k.inflight.Done()
 		// The click is answered now; the stored event guards against a retry.
 		return k.process(context.WithoutCancel(ctx), row)
@@ -158,6 +162,22 @@ func (k *Kernel) Deliver(ctx context.Context, ev Event) (Result, error) {
 	return Result{}, nil
 }
 
+// ErrShuttingDown is returned by Deliver for a button press that arrives
+// after Run has stopped; the platform retries it against another replica or
+// after the restart.
+var ErrShuttingDown = errors.New("shutting down")
+
+// enter registers in-flight work unless the kernel has stopped.
+func (k *Kernel) enter() bool {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.closed {
+		return false
+	}
+	k.inflight.Add(1)
+	return true
+}
+
 // Run runs the workers, the outbox sender and the inbox sweeper until ctx is
 // cancelled, then waits for the work in progress to finish.
 func (k *Kernel) Run(ctx context.Context) error {
@@ -168,6 +188,9 @@ func (k *Kernel) Run(ctx context.Context) error {
 	wg.Go(func() { k.sweep(ctx) })
 	wg.Go(func() { k.sendLoop(ctx) })
 	wg.Wait()
+	k.mu.Lock()
+	k.closed = true
+	k.mu.Unlock()
 	k.inflight.Wait()
 	return nil
 }
@@ -270,6 +293,8 @@ func callHandler(ctx context.Context, h HandlerFunc, m *Message) (r Reply, err e
 	return h(ctx, m)
 }
 
+var errStaleButton = &userError{"这个按钮已失效,请在最新的卡片上操作。"}
+
 var errNoRoute = &userError{"这个操作暂不支持。发送“帮助”查看可以怎么说。"}
 
 type userError struct{ msg string }
@@ -280,13 +305,18 @@ func (e *userError) UserMessage() string { return e.msg }
 // attachRef finds the pressed button on the card as stored, so that what the
 // action refers to never comes from the client.
 func (k *Kernel) attachRef(ctx context.Context, m *Message) error {
+	if m.MessageID == "" {
+		// Not looked up: in a store, an empty message id matches every
+		// row that has none (every message not updating another).
+		return errStaleButton
+	}
 	card, err := k.store.LatestCard(ctx, m.Tenant, m.Platform, m.MessageID)
 	if err != nil {
 		return fmt.Errorf("load card: %w", err)
 	}
 	a, ok := card.FindAction(m.Action.ID)
 	if !ok {
-		return &userError{"这个按钮已失效,请在最新的卡片上操作。"}
+		return errStaleButton
 	}
 	m.Action.Ref = a.Ref
 	return nil

@@ -23,10 +23,16 @@ func (k *Kernel) sendLoop(ctx context.Context) {
 	}
 }
 
+// sendTimeout bounds one platform call.
+const sendTimeout = 15 * time.Second
+
 // sendDue sends one batch of due rows and reports whether there may be more.
 func (k *Kernel) sendDue(ctx context.Context) bool {
-	const batch = 50
-	items, err := k.store.ClaimDue(ctx, k.now(), k.opts.Lease, batch)
+	// The lease must outlast the batch: batch × sendTimeout is 150 s, so
+	// another replica never takes over a row that is still being sent.
+	const batch = 10
+	lease := max(k.opts.Lease, 3*time.Minute)
+	items, err := k.store.ClaimDue(ctx, k.now(), lease, batch)
 	if err != nil {
 		if ctx.Err() == nil {
 			k.log.ErrorContext(ctx, "claim outbox", "err", err)
@@ -58,7 +64,7 @@ func (k *Kernel) send(ctx context.Context, it OutboxItem) {
 		}
 		return
 	}
-	sendCtx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	sendCtx, cancel := context.WithTimeout(ctx, sendTimeout)
 	msgID, err := a.Send(sendCtx, it.Out)
 	cancel()
 	if err == nil {

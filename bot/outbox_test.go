@@ -151,7 +151,7 @@ func TestOutboxMaxAttemptsDeadLetters(t *testing.T) {
 		h.clock.Advance(10 * time.Minute) // the longest backoff
 	}
 	r := h.item(id)
-	if r.Status != bot.OutboxDead || h.adapter.Tries() != 3 || r.Attempts != 2 {
+	if r.Status != bot.OutboxDead || h.adapter.Tries() != 3 || r.Attempts != 3 {
 		t.Errorf("%+v after %d tries, want dead after 3", r, h.adapter.Tries())
 	}
 }
@@ -270,7 +270,12 @@ func TestOutboxSentByRunningKernel(t *testing.T) {
 		bot.Outgoing{Platform: bot.Console, To: bot.Target{UserID: "ou_boss"}, Text: "日报"}); err != nil {
 		t.Fatal(err)
 	}
-	bottest.Eventually(t, "the first try", func() bool { return h.adapter.Tries() == 1 })
+	// Advance the clock only once the retry is scheduled: the kernel reads
+	// it to compute the due time.
+	bottest.Eventually(t, "the first try to be recorded", func() bool {
+		rows := h.store.Outbox()
+		return len(rows) == 1 && rows[0].Attempts == 1 && rows[0].Status == bot.OutboxPending
+	})
 	h.clock.Advance(time.Minute)
 	sent := h.adapter.WaitSent(t, 1)
 	if sent[0].To.UserID != "ou_boss" || sent[0].Key == "" {

@@ -42,7 +42,8 @@ var _ bot.Store = (*MemStore)(nil)
 //
 // The directory has one tenant, DefaultTenant, for the empty tenant key and
 // the keys bound with BindTenantKey. Unknown users of that tenant are
-// registered on first contact with role DefaultRole and their display name.
+// registered on first contact with role DefaultRole and their display name
+// (on every platform; storage looks console users up by member id instead).
 //
 // Handlers' fakes can keep their records in the store's tables (Put, Get,
 // Delete), so those records take part in the kernel's transaction.
@@ -347,10 +348,14 @@ func (s *MemStore) ResolveMember(ctx context.Context, tenant string, p bot.Platf
 	return m, err
 }
 
-// InsertEvent implements bot.Inbox.
+// InsertEvent implements bot.Inbox. As in storage, an empty row id gets a
+// new one and an empty status is taken as received; the tenant is required.
 func (s *MemStore) InsertEvent(ctx context.Context, e bot.InboxEvent) (bool, error) {
-	if e.ID == "" || e.Event.ID == "" {
-		return false, errors.New("insert event: row id and event id are required")
+	if e.Tenant == "" {
+		return false, errors.New("insert event: no tenant")
+	}
+	if e.ID == "" {
+		e.ID = bot.NewID()
 	}
 	inserted := false
 	err := s.write(ctx, "InsertEvent", func(st *state) error {
@@ -374,7 +379,8 @@ func (s *MemStore) InsertEvent(ctx context.Context, e bot.InboxEvent) (bool, err
 }
 
 // ClaimEvent implements bot.Inbox: a received event, or a processing one
-// whose lease has ended, is leased until now+lease and its Attempts counted.
+// whose lease ended before now, is leased until now+lease and its Attempts
+// counted.
 func (s *MemStore) ClaimEvent(ctx context.Context, id string, now time.Time, lease time.Duration) (bool, error) {
 	claimed := false
 	err := s.write(ctx, "ClaimEvent", func(st *state) error {
@@ -384,7 +390,7 @@ func (s *MemStore) ClaimEvent(ctx context.Context, id string, now time.Time, lea
 		}
 		switch {
 		case r.Status == bot.EventReceived:
-		case r.Status == bot.EventProcessing && !now.Before(r.LeaseUntil):
+		case r.Status == bot.EventProcessing && now.After(r.LeaseUntil):
 		default:
 			return nil
 		}
@@ -438,14 +444,24 @@ func (s *MemStore) UnfinishedEvents(ctx context.Context, before time.Time, limit
 	return out, err
 }
 
-// Enqueue implements bot.Outbox. Items need unique ids; an empty status is
-// taken as pending.
+// Enqueue implements bot.Outbox, all or nothing. As in storage, an empty id
+// gets a new one, an empty Out.Key the id, and an empty status is taken as
+// pending; the tenant is required and ids must be new.
 func (s *MemStore) Enqueue(ctx context.Context, items []bot.OutboxItem) error {
+	items = slices.Clone(items)
+	for i := range items {
+		if items[i].ID == "" {
+			items[i].ID = bot.NewID()
+		}
+		if items[i].Out.Key == "" {
+			items[i].Out.Key = items[i].ID
+		}
+	}
 	return s.write(ctx, "Enqueue", func(st *state) error {
 		seen := map[string]bool{}
 		for _, it := range items {
-			if it.ID == "" {
-				return errors.New("enqueue: item without id")
+			if it.Tenant == "" {
+				return errors.New("enqueue: item without tenant")
 			}
 			if _, dup := st.outbox[it.ID]; dup || seen[it.ID] {
 				return fmt.Errorf("enqueue: item id %q exists", it.ID)
@@ -464,14 +480,15 @@ func (s *MemStore) Enqueue(ctx context.Context, items []bot.OutboxItem) error {
 }
 
 // ClaimDue implements bot.Outbox: pending items due by now, and sending
-// items whose lease has ended, in order of due time and then of enqueueing.
+// items whose lease ended before now, in order of due time and then of
+// enqueueing.
 func (s *MemStore) ClaimDue(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]bot.OutboxItem, error) {
 	var out []bot.OutboxItem
 	err := s.write(ctx, "ClaimDue", func(st *state) error {
 		var due []OutboxRow
 		for _, r := range st.outbox {
 			if (r.Status == bot.OutboxPending && !r.NextAt.After(now)) ||
-				(r.Status == bot.OutboxSending && !now.Before(r.LeaseUntil)) {
+				(r.Status == bot.OutboxSending && now.After(r.LeaseUntil)) {
 				due = append(due, r)
 			}
 		}
@@ -531,19 +548,23 @@ func (s *MemStore) Reschedule(ctx context.Context, id string, next time.Time) er
 	})
 }
 
-// MarkDead implements bot.Outbox. Attempts is left alone.
+// MarkDead implements bot.Outbox: it records the final failed attempt (so
+// Attempts grows by one, as in storage) and gives up on the item.
 func (s *MemStore) MarkDead(ctx context.Context, id, errText string, at time.Time) error {
 	return s.updateItem(ctx, "MarkDead", id, func(r *OutboxRow) {
 		r.Status, r.LastError, r.DeadAt = bot.OutboxDead, errText, at
+		r.Attempts++
 	})
 }
 
-// LatestCard implements bot.Outbox. The cards of a platform message are the
-// card of the sent item that created it (whose MessageID it is) and those of
-// the items that update it (UpdateMessageID), whatever their status: an
-// update decided by a handler counts from the moment it is committed. The
-// newest (by CreatedAt, then by order of enqueueing) wins; a message without
-// a card gives nil and no error.
+// LatestCard implements bot.Outbox: the card the platform message shows, or
+// will once the outbox catches up. That is the card of the newest update of
+// the message (UpdateMessageID) that is not dead, whether sent yet or not,
+// as an update counts from the moment its handler's transaction commits;
+// failing one, the card the message was sent with (the sent item whose
+// MessageID it is). A message without a card gives nil and no error (storage
+// answers a NotFound domain error instead; the kernel tells the user either
+// way).
 func (s *MemStore) LatestCard(ctx context.Context, tenant string, p bot.Platform, messageID string) (*bot.Card, error) {
 	var card *bot.Card
 	err := s.read(ctx, "LatestCard", func(st *state) error {
@@ -555,11 +576,14 @@ func (s *MemStore) LatestCard(ctx context.Context, tenant string, p bot.Platform
 			if r.Tenant != tenant || r.Out.Platform != p || r.Out.Card == nil {
 				continue
 			}
-			sentAs := r.Status == bot.OutboxSent && r.MessageID == messageID
-			if !sentAs && r.Out.UpdateMessageID != messageID {
+			update := r.Out.UpdateMessageID == messageID && r.Status != bot.OutboxDead
+			sentAs := r.Out.UpdateMessageID == "" && r.Status == bot.OutboxSent && r.MessageID == messageID
+			if !update && !sentAs {
 				continue
 			}
-			if best == nil || cmp.Or(r.CreatedAt.Compare(best.CreatedAt), cmp.Compare(r.seq, best.seq)) > 0 {
+			// An update beats the original; among equals the newest wins.
+			if best == nil || cmp.Or(cmp.Compare(rank(r), rank(*best)),
+				r.CreatedAt.Compare(best.CreatedAt), cmp.Compare(r.seq, best.seq)) > 0 {
 				best = &r
 			}
 		}
@@ -569,6 +593,14 @@ func (s *MemStore) LatestCard(ctx context.Context, tenant string, p bot.Platform
 		return nil
 	})
 	return card, err
+}
+
+// rank orders the cards of a message: updates above the original.
+func rank(r OutboxRow) int {
+	if r.Out.UpdateMessageID != "" {
+		return 1
+	}
+	return 0
 }
 
 // Put stores value under key in the named table, within ctx's transaction
