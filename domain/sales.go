@@ -2,6 +2,7 @@ package domain
 
 import (
 	"fmt"
+	"math"
 	"strings"
 	"time"
 )
@@ -10,14 +11,7 @@ import (
 type Money int64
 
 // Yuan returns a Money of the given whole units.
-func Yuan(units float64) Money { return Money(units*100 + sign(units)*0.5) }
-
-func sign(f float64) float64 {
-	if f < 0 {
-		return -1
-	}
-	return 1
-}
+func Yuan(units float64) Money { return Money(math.Round(units * 100)) }
 
 // Units returns the amount in whole currency units.
 func (m Money) Units() float64 { return float64(m) / 100 }

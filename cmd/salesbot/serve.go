@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -41,6 +42,7 @@ type Main struct {
 
 	handler  http.Handler
 	listener net.Listener
+	runners  []bot.Runner
 }
 
 // NewMain returns a Main for the configuration.
@@ -104,11 +106,23 @@ func (m *Main) openConsole(ctx context.Context, mux *http.ServeMux) error {
 		}
 	}
 	m.Console = console.New(&consoleDirectory{store: m.Store, tenant: m.Tenant.ID}, m.Log, m.Now)
-	m.Kernel.AddAdapter(m.Console)
-	for pattern, h := range m.Console.Routes(m.Kernel) {
-		mux.Handle(pattern, h)
-	}
+	m.addAdapter(mux, m.Console)
 	return nil
+}
+
+// addAdapter registers a platform adapter: the kernel sends through it, its
+// webhook routes are mounted, and Run starts its long connection if it has
+// one.
+func (m *Main) addAdapter(mux *http.ServeMux, a bot.Adapter) {
+	m.Kernel.AddAdapter(a)
+	if w, ok := a.(bot.Webhook); ok {
+		for pattern, h := range w.Routes(m.Kernel) {
+			mux.Handle(pattern, h)
+		}
+	}
+	if r, ok := a.(bot.Runner); ok {
+		m.runners = append(m.runners, r)
+	}
 }
 
 // Handler returns the HTTP handler of everything salesbot serves.
@@ -149,6 +163,17 @@ func (m *Main) Run(ctx context.Context) error {
 	go func() { kernelDone <- m.Kernel.Run(kctx) }()
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(m.listener) }()
+	// Long connections (Lark WebSocket, DingTalk Stream, WeCom AI bot)
+	// reconnect on their own and stop when ctx ends.
+	var runners sync.WaitGroup
+	for _, r := range m.runners {
+		runners.Go(func() {
+			if err := r.Run(ctx, m.Kernel); err != nil && ctx.Err() == nil {
+				m.Log.Error("long connection stopped", "err", err)
+			}
+		})
+	}
+	defer runners.Wait()
 
 	select {
 	case err := <-serveErr:
