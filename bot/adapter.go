@@ -13,6 +13,9 @@ type Target struct {
 	ChatID string `json:"chat_id,omitempty"`
 	// UserID is a platform user id, for direct messages.
 	UserID string `json:"user_id,omitempty"`
+	// MemberID addresses a member directly wherever they can be reached;
+	// the kernel turns it into a platform and UserID when it enqueues.
+	MemberID string `json:"member_id,omitempty"`
 }
 
 // Key returns the target as one string, the unit of per-chat rate limits.

@@ -256,6 +256,8 @@ func (k *Kernel) process(ctx context.Context, row InboxEvent) (Result, error) {
 		if err := k.attachRef(ctx, m); err != nil {
 			return k.fail(ctx, row, m, err, start)
 		}
+	} else {
+		k.attachThreadCard(ctx, m)
 	}
 	h, ok := k.router.route(ctx, m)
 	if !ok {
@@ -268,7 +270,7 @@ func (k *Kernel) process(ctx context.Context, row InboxEvent) (Result, error) {
 			return err
 		}
 		res = Result{Toast: reply.Toast, Card: reply.UpdateCard}
-		if err := k.store.Enqueue(ctx, k.outgoing(row, m, reply)); err != nil {
+		if err := k.store.Enqueue(ctx, k.outgoing(ctx, row, m, reply)); err != nil {
 			return fmt.Errorf("enqueue replies: %w", err)
 		}
 		return k.store.FinishEvent(ctx, row.ID, EventDone, "", k.now())
@@ -322,6 +324,21 @@ func (k *Kernel) attachRef(ctx context.Context, m *Message) error {
 	return nil
 }
 
+// attachThreadCard tells the handler which card a threaded reply answers.
+// A thread whose root is not a bot card (or a card the store no longer
+// has) is an ordinary message, so a failed look-up only goes to the log.
+func (k *Kernel) attachThreadCard(ctx context.Context, m *Message) {
+	if m.ThreadID == "" {
+		return
+	}
+	card, err := k.store.LatestCard(ctx, m.Tenant, m.Platform, m.ThreadID)
+	if err != nil {
+		k.log.DebugContext(ctx, "thread card not found", "thread", m.ThreadID, "err", err)
+		return
+	}
+	m.ThreadCard = card
+}
+
 // fail answers a handler error: the user sees a domain error's message, or an
 // apology with a reference id that is logged with the cause.
 func (k *Kernel) fail(ctx context.Context, row InboxEvent, m *Message, herr error, start time.Time) (Result, error) {
@@ -336,7 +353,7 @@ func (k *Kernel) fail(ctx context.Context, row InboxEvent, m *Message, herr erro
 	res := Result{Toast: text, Denied: IsForbidden(herr)}
 	err := k.store.InTx(ctx, func(ctx context.Context) error {
 		if !m.IsAction() {
-			if err := k.store.Enqueue(ctx, k.outgoing(row, m, Reply{Text: text})); err != nil {
+			if err := k.store.Enqueue(ctx, k.outgoing(ctx, row, m, Reply{Text: text})); err != nil {
 				return err
 			}
 		}
@@ -360,10 +377,13 @@ func errText(err error) string {
 
 // outgoing turns a handler's reply into outbox items: the answer in-thread,
 // the card update for a button press, and the extra messages.
-func (k *Kernel) outgoing(row InboxEvent, m *Message, r Reply) []OutboxItem {
+func (k *Kernel) outgoing(ctx context.Context, row InboxEvent, m *Message, r Reply) []OutboxItem {
 	now := k.now()
 	var items []OutboxItem
 	add := func(out Outgoing, status string) {
+		if !k.address(ctx, row.Tenant, &out, m.Platform) {
+			return
+		}
 		if out.Platform == "" {
 			out.Platform = m.Platform
 		}
@@ -394,6 +414,9 @@ func (k *Kernel) Enqueue(ctx context.Context, tenant string, outs ...Outgoing) e
 	now := k.now()
 	items := make([]OutboxItem, 0, len(outs))
 	for _, out := range outs {
+		if !k.address(ctx, tenant, &out, "") {
+			continue
+		}
 		id := NewID()
 		out.Key = id
 		items = append(items, OutboxItem{ID: id, Tenant: tenant, Out: out, Status: OutboxPending, NextAt: now, CreatedAt: now})
@@ -403,6 +426,37 @@ func (k *Kernel) Enqueue(ctx context.Context, tenant string, outs ...Outgoing) e
 	}
 	k.kick()
 	return nil
+}
+
+// platformOrder lists the registered platforms, prefer first, the console
+// last (a person on a real platform should be reached there).
+func (k *Kernel) platformOrder(prefer Platform) []Platform {
+	var out []Platform
+	if _, ok := k.adapters[prefer]; ok && prefer != "" {
+		out = append(out, prefer)
+	}
+	for _, p := range []Platform{Lark, WeCom, DingTalk, Console} {
+		if _, ok := k.adapters[p]; ok && p != prefer {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// address turns a message for a member (Target.MemberID) into a direct
+// message on a platform where the member can be reached. It reports false,
+// and logs why, when the member cannot be reached anywhere.
+func (k *Kernel) address(ctx context.Context, tenant string, out *Outgoing, prefer Platform) bool {
+	if out.To.MemberID == "" || out.To.UserID != "" || out.To.ChatID != "" {
+		return true
+	}
+	p, uid, err := k.store.ReachMember(ctx, tenant, out.To.MemberID, k.platformOrder(prefer))
+	if err != nil {
+		k.log.WarnContext(ctx, "member cannot be reached; message dropped", "member", out.To.MemberID, "err", err)
+		return false
+	}
+	out.Platform, out.To.UserID = p, uid
+	return true
 }
 
 func (k *Kernel) kick() {

@@ -21,6 +21,10 @@ type Directory interface {
 	// ResolveMember returns the member behind a platform user, registering an
 	// unknown user of a known tenant as a sales rep with their display name.
 	ResolveMember(ctx context.Context, tenant string, p Platform, u User) (Member, error)
+	// ReachMember returns how to message a member directly: the first of
+	// the given platforms on which the member has an identity, and their
+	// user id there (on the console, the member id itself).
+	ReachMember(ctx context.Context, tenant, memberID string, platforms []Platform) (Platform, string, error)
 }
 
 // Event statuses in the inbox.

@@ -348,6 +348,24 @@ func (s *MemStore) ResolveMember(ctx context.Context, tenant string, p bot.Platf
 	return m, err
 }
 
+// ReachMember implements bot.Directory: the first of the platforms on which
+// the member has been seen, and the console (where user id = member id).
+func (s *MemStore) ReachMember(ctx context.Context, tenant, memberID string, platforms []bot.Platform) (bot.Platform, string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, p := range platforms {
+		if p == bot.Console {
+			return p, memberID, nil
+		}
+		for k, m := range s.st.members {
+			if k.p == p && m.ID == memberID {
+				return p, k.id, nil
+			}
+		}
+	}
+	return "", "", fmt.Errorf("reach member %s: no identity on %v", memberID, platforms)
+}
+
 // InsertEvent implements bot.Inbox. As in storage, an empty row id gets a
 // new one and an empty status is taken as received; the tenant is required.
 func (s *MemStore) InsertEvent(ctx context.Context, e bot.InboxEvent) (bool, error) {
