@@ -104,6 +104,10 @@ type Message struct {
 	Member Member
 	// Route is the name of the route that matched.
 	Route string
+	// ThreadCard is the card of the bot message a threaded reply answers
+	// (the latest version of the card at Event.ThreadID), filled in by the
+	// kernel; nil when the message is not in a thread of a bot card.
+	ThreadCard *Card
 }
 
 // IsAction reports whether the message is a button press.

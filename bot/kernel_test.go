@@ -497,3 +497,37 @@ func TestRunReturnsWhenIdle(t *testing.T) {
 	stop := h.run(h.kernel)
 	stop() // fails the test if Run does not return
 }
+
+func TestThreadReplyCarriesTheCardItAnswers(t *testing.T) {
+	h := newHarness(t)
+	got := make(chan *bot.Message, 3)
+	h.router.Handle("fix", func(ctx context.Context, m *bot.Message) (bot.Reply, error) {
+		got <- m
+		return bot.Reply{Text: "ok"}, nil
+	})
+	h.run(h.kernel)
+	card := &bot.Card{Header: bot.Header{Title: "已记录跟进"},
+		Actions: []bot.Action{{ID: "followup.edit", Label: "修改", Ref: "fu-1"}}}
+	cardMsg := h.sendCard(card)
+
+	reply := message("ev-thread", "fix 金额 40万")
+	reply.ThreadID = cardMsg
+	h.deliver(reply)
+	m := <-got
+	a, ok := m.ThreadCard.FindAction("followup.edit")
+	if !ok || a.Ref != "fu-1" || m.ThreadCard.Header.Title != "已记录跟进" {
+		t.Errorf("ThreadCard = %+v, want the stored card with its refs", m.ThreadCard)
+	}
+
+	// A thread whose root is no bot card, and a message in no thread, carry none.
+	other := message("ev-other", "fix 金额 40万")
+	other.ThreadID = "om_not_a_card"
+	h.deliver(other)
+	if m := <-got; m.ThreadCard != nil {
+		t.Errorf("thread of a message without a card: ThreadCard = %+v", m.ThreadCard)
+	}
+	h.deliver(message("ev-plain", "fix 金额 40万"))
+	if m := <-got; m.ThreadCard != nil {
+		t.Errorf("message in no thread: ThreadCard = %+v", m.ThreadCard)
+	}
+}
