@@ -132,6 +132,9 @@ type Schedule struct {
 	Digest string `yaml:"digest"`
 	// DailyReportReminder nudges reps who logged nothing today.
 	DailyReportReminder string `yaml:"daily_report_reminder"`
+	// NextStepReminder tells reps, on the morning of the day, which next
+	// steps they planned for it (every day: the rep chose the date).
+	NextStepReminder string `yaml:"next_step_reminder"`
 }
 
 // Followup holds follow-up rules.
@@ -165,7 +168,7 @@ func Default() *Config {
 			BaseURL:     "https://api.dingtalk.com",
 			OAPIBaseURL: "https://oapi.dingtalk.com",
 		},
-		Schedule: Schedule{ProgressCard: "08:30", Digest: "08:45", DailyReportReminder: "18:00"},
+		Schedule: Schedule{ProgressCard: "08:30", Digest: "08:45", DailyReportReminder: "18:00", NextStepReminder: "09:00"},
 		Followup: Followup{StaleDays: 14},
 		Log:      Log{Level: "info", Format: "text"},
 	}

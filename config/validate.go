@@ -30,6 +30,7 @@ func (c *Config) Validate() error {
 		checkClock("schedule.progress_card", c.Schedule.ProgressCard),
 		checkClock("schedule.digest", c.Schedule.Digest),
 		checkClock("schedule.daily_report_reminder", c.Schedule.DailyReportReminder),
+		checkClock("schedule.next_step_reminder", c.Schedule.NextStepReminder),
 		checkMin("followup.stale_days", c.Followup.StaleDays, 1),
 		checkOneOf("log.level", c.Log.Level, "debug", "info", "warn", "error"),
 		checkOneOf("log.format", c.Log.Format, "text", "json"),

@@ -169,6 +169,22 @@ type FollowUp struct {
 	CreatedAt       time.Time
 }
 
+// FollowUpView is a follow-up with the names it refers to, for listings,
+// reminders and exports.
+type FollowUpView struct {
+	FollowUp
+	MemberName   string
+	CustomerName string
+	ContactName  string
+}
+
+// OpportunityView is an opportunity with its customer's and owner's names.
+type OpportunityView struct {
+	Opportunity
+	CustomerName string
+	OwnerName    string
+}
+
 // Collection statuses.
 const (
 	CollectionPlanned   = "planned"

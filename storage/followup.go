@@ -85,17 +85,19 @@ type FollowUpFilter struct {
 	Since      time.Time
 	MemberID   string
 	CustomerID string
-	Limit      int
+	// Status keeps only follow-ups with this status (domain.FollowUpActive
+	// to leave out undone ones).
+	Status string
+	// SourceEventID keeps the follow-ups logged from one platform event.
+	SourceEventID string
+	// Newest lists newest first (with Limit: the latest ones).
+	Newest bool
+	Limit  int
 }
 
 // FollowUpView is a follow-up with the names it refers to, for exports and
 // listings.
-type FollowUpView struct {
-	domain.FollowUp
-	MemberName   string
-	CustomerName string
-	ContactName  string
-}
+type FollowUpView = domain.FollowUpView
 
 type followUpViewRow struct {
 	Row          followUpRow `gorm:"embedded"`
@@ -104,8 +106,8 @@ type followUpViewRow struct {
 	ContactName  string
 }
 
-// FollowUps lists follow-ups, oldest first, with member, customer and
-// contact names.
+// FollowUps lists follow-ups, oldest first (newest first with f.Newest),
+// with member, customer and contact names.
 func (s *Store) FollowUps(ctx context.Context, f FollowUpFilter) ([]FollowUpView, error) {
 	if f.Tenant == "" {
 		return nil, fmt.Errorf("follow-ups: %w", errNoTenant)
@@ -117,8 +119,18 @@ func (s *Store) FollowUps(ctx context.Context, f FollowUpFilter) ([]FollowUpView
 		Joins("LEFT JOIN contacts AS ct ON ct.tenant_id = f.tenant_id AND ct.id = f.contact_id").
 		Where("f.tenant_id = ?", f.Tenant)
 	q = filterCommon(q, "f", f.Since, f.MemberID, f.CustomerID, f.Limit)
+	if f.Status != "" {
+		q = q.Where("f.status = ?", f.Status)
+	}
+	if f.SourceEventID != "" {
+		q = q.Where("f.source_event_id = ?", f.SourceEventID)
+	}
+	order := "f.created_at, f.id"
+	if f.Newest {
+		order = "f.created_at DESC, f.id DESC"
+	}
 	var rows []followUpViewRow
-	if err := q.Order("f.created_at, f.id").Find(&rows).Error; err != nil {
+	if err := q.Order(order).Find(&rows).Error; err != nil {
 		return nil, fmt.Errorf("follow-ups: %w", err)
 	}
 	out := make([]FollowUpView, len(rows))

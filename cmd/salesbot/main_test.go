@@ -29,6 +29,13 @@ type testMain struct {
 // database in dir (a new temporary one when dir is "").
 func startMain(t *testing.T, dir string, demo bool) *testMain {
 	t.Helper()
+	return startMainWith(t, dir, demo, nil)
+}
+
+// startMainWith is startMain with a chance to adjust Main (its clock, say)
+// before it opens.
+func startMainWith(t *testing.T, dir string, demo bool, tune func(*Main)) *testMain {
+	t.Helper()
 	if dir == "" {
 		dir = t.TempDir()
 	}
@@ -41,6 +48,9 @@ func startMain(t *testing.T, dir string, demo bool) *testMain {
 	}
 	m := NewMain(cfg, log)
 	m.Demo = demo
+	if tune != nil {
+		tune(m)
+	}
 	if err := m.Open(context.Background()); err != nil {
 		t.Fatalf("open: %v", err)
 	}

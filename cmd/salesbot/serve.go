@@ -43,6 +43,7 @@ type Main struct {
 	handler  http.Handler
 	listener net.Listener
 	runners  []bot.Runner
+	sched    *bot.Scheduler
 }
 
 // NewMain returns a Main for the configuration.
@@ -80,6 +81,10 @@ func (m *Main) Open(ctx context.Context) error {
 	m.Kernel = bot.NewKernel(st, newRouter(), bot.Options{
 		Log: m.Log, Now: m.Now, Metrics: bot.NewMetrics(m.Registry),
 	})
+
+	if err := m.schedule(); err != nil {
+		return err
+	}
 
 	mux := http.NewServeMux()
 	m.routeOps(mux)
@@ -174,6 +179,7 @@ func (m *Main) Run(ctx context.Context) error {
 		})
 	}
 	defer runners.Wait()
+	runners.Go(func() { m.sched.Run(kctx, 30*time.Second) })
 
 	select {
 	case err := <-serveErr:
