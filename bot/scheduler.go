@@ -153,3 +153,14 @@ func isoDay(d time.Weekday) int {
 	}
 	return int(d)
 }
+
+// Every returns a Slot function for a job that runs once per interval
+// (aligned to the clock: every 5 minutes means :00, :05, …). The slot is the
+// interval's start in UTC ("2026-12-02T10:05"). Jobs that act on records due
+// "soon" use it, and mark each record they handled, so a record is acted on
+// once even though the job runs many times.
+func Every(interval time.Duration) func(time.Time) string {
+	return func(now time.Time) string {
+		return now.UTC().Truncate(interval).Format("2006-01-02T15:04")
+	}
+}

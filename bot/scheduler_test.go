@@ -132,3 +132,13 @@ func TestSchedulerAddTwicePanics(t *testing.T) {
 	s.Add(j)
 	s.Add(j)
 }
+
+func TestEvery(t *testing.T) {
+	slot := Every(5 * time.Minute)
+	a := slot(time.Date(2026, 12, 2, 10, 7, 59, 0, time.UTC))
+	b := slot(time.Date(2026, 12, 2, 10, 5, 0, 0, time.UTC))
+	c := slot(time.Date(2026, 12, 2, 10, 10, 0, 0, time.UTC))
+	if a != "2026-12-02T10:05" || a != b || c == a {
+		t.Errorf("slots %q %q %q", a, b, c)
+	}
+}
