@@ -15,12 +15,10 @@ func TestScheduledReminders(t *testing.T) {
 	tm := startMainWith(t, "", true, func(m *Main) { m.Now = func() time.Time { return now } })
 	ctx := context.Background()
 
-	if n := tm.sched.RunDue(ctx); n < 2 {
-		t.Fatalf("at 18:05 on a workday %d jobs ran, want the next-step reminders and the nudge", n)
-	}
-	if n := tm.sched.RunDue(ctx); n != 0 {
-		t.Fatalf("a second look ran %d jobs again", n)
-	}
+	// Main's own scheduler looks at start-up too; however many looks, each
+	// slot runs once.
+	tm.sched.RunDue(ctx)
+	tm.sched.RunDue(ctx)
 	rep := tm.member(t, "sales")
 	deadline := time.Now().Add(10 * time.Second)
 	var texts []string
@@ -36,8 +34,8 @@ func TestScheduledReminders(t *testing.T) {
 		}
 	}
 	all := strings.Join(texts, "\n")
-	if !strings.Contains(all, rep.Name+",今天还没有记录跟进") {
-		t.Errorf("%s got no private nudge; their chat with the bot has:\n%s", rep.Name, all)
+	if n := strings.Count(all, rep.Name+",今天还没有记录跟进"); n != 1 {
+		t.Errorf("%s got %d private nudges, want 1; their chat with the bot has:\n%s", rep.Name, n, all)
 	}
 	// Nobody is nudged in a group chat.
 	var chats []apiChat
