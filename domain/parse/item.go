@@ -79,6 +79,9 @@ func (p *Parser) parseOne(text string, now time.Time) Item {
 		return Item{Intent: IntentHelp}
 	}
 	cust, custSpan, known := p.customerOf(m)
+	// A date or number inside the customer's name (明日传媒, 58同城) is
+	// part of the name, not a next step or an amount.
+	m.times, m.amounts = outside(m.times, custSpan), outside(m.amounts, custSpan)
 	contact := findContact(m, custSpan)
 	activity := activityOf(m)
 
@@ -122,6 +125,20 @@ func (p *Parser) parseOne(text string, now time.Time) Item {
 		it.NextAt = formatTime(*next)
 	}
 	return it
+}
+
+// outside returns the entities that do not overlap sp.
+func outside(es []ent, sp span) []ent {
+	if sp.e <= sp.s {
+		return es
+	}
+	out := es[:0:0]
+	for _, e := range es {
+		if e.e <= sp.s || e.s >= sp.e {
+			out = append(out, e)
+		}
+	}
+	return out
 }
 
 // talkCues with a customer-side contact make a follow-up: 和张总沟通了一下.

@@ -226,6 +226,7 @@ func TestParseNextAt(t *testing.T) {
 		{"later today, no clock", "今天下午再给华润打个电话", []Item{{Intent: IntentFollowUp, Customer: "华润置业", Activity: "call", NextAt: "2026-05-14"}}},
 		{"past day is not next", "昨天拜访了华润", []Item{{Intent: IntentFollowUp, Customer: "华润置业", Activity: "visit"}}},
 		{"earliest future wins", "东航下周签约,明天先发合同", []Item{{Intent: IntentFollowUp, Customer: "东方航空", NextAt: "2026-05-15"}}},
+		{"a date inside a new customer's name is the name", "拜访新客户明日传媒王总监,下周五再约", []Item{{Intent: IntentFollowUp, Customer: "明日传媒", Contact: "王总监", Activity: "visit", Stage: "lead", NextAt: "2026-05-22"}}},
 		{"english tomorrow with time", "Demo for Globex tomorrow 2pm", []Item{{Intent: IntentFollowUp, Customer: "Globex", Activity: "demo", NextAt: "2026-05-15T14:00"}}},
 	})
 }
