@@ -193,6 +193,7 @@ func TestParseAmount(t *testing.T) {
 
 func TestParseStage(t *testing.T) {
 	runItemCases(t, []itemCase{
+		{"a discount in Arabic digits is negotiation", "东航的王总说还要再砍10%,我们最多给到9折", []Item{{Intent: IntentFollowUp, Customer: "东方航空", Contact: "王总", Stage: "negotiation"}}},
 		{"lead", "华润新线索,对门禁系统有兴趣", []Item{{Intent: IntentFollowUp, Customer: "华润置业", Stage: "lead"}}},
 		{"qualify", "东航需求确认", []Item{{Intent: IntentFollowUp, Customer: "东方航空", Stage: "qualify"}}},
 		{"proposal from 方案", "给光明讲了方案", []Item{{Intent: IntentFollowUp, Customer: "光明乳业", Stage: "proposal"}}},

@@ -23,7 +23,7 @@ func stageWords() []stageWord {
 	add(domain.StageQualify, "需求确认", "确认需求", "确认了需求", "需求已确认", "需求明确", "明确了需求", "需求调研", "qualified", "qualify", "requirements confirmed", "confirmed requirements", "confirmed the requirements", "needs confirmed")
 	add(domain.StageProposal, "报价", "方案", "报了价", "proposal", "quote", "quoted", "quotation", "pricing sent", "sent pricing")
 	add(domain.StageNegotiation, "谈判", "议价", "砍价", "降价", "谈妥", "折扣", "打折", "砍到", "压价", "还价", "讲价", "让价", "让利", "商务谈",
-		"打九折", "打八折", "打七折", "打个折", "九五折", "九折", "八折", "七折", "优惠", "便宜点", "便宜一点", "嫌贵",
+		"打九折", "打八折", "打七折", "打个折", "九五折", "九折", "八折", "七折", "95折", "9折", "85折", "8折", "7折", "再砍", "要砍", "优惠", "便宜点", "便宜一点", "嫌贵",
 		"discount", "% off", "cut the price", "lower the price", "reduce the price", "price down", "negotiat*", "price reduction", "lower price", "pricing discussion", "price discussion", "haggl*", "price cut", "pushback on price", "bargain*")
 	add(domain.StageWon, "赢单", "签约了", "已签", "成交", "中标", "标中了", "中了标", "下单了", "已下单", "签了", "盖章了", "已盖章", "盖好章", "签了合同", "合同签了", "合同已签", "签单了", "签下", "拿下了", "拿下", "签约成功", "已签约", "完成签约", "正式签约了",
 		"won", "closed won", "signed", "closed the deal", "deal closed", "win the deal")
