@@ -71,7 +71,7 @@ func (s *Store) FinishJobRun(ctx context.Context, job, tenant, slot, status, err
 var countedTables = []string{
 	"teams", "members", "member_identities", "chats", "customers", "customer_aliases", "contacts",
 	"opportunities", "follow_ups", "collections", "tasks", "targets", "daily_stats",
-	"inbound_events", "outbox", "job_runs", "audit_log",
+	"inbound_events", "outbox", "job_runs", "audit_log", "prompts",
 }
 
 // CountRows returns the number of the tenant's rows in each table, for a

@@ -25,6 +25,7 @@ type migration struct {
 var migrations = []migration{
 	{Version: 1, Name: "initial schema", Up: migrateV1},
 	{Version: 2, Name: "follow-up text hash", Up: migrateV2},
+	{Version: 3, Name: "prompts", Up: migrateV3},
 }
 
 // latestVersion is the schema version this binary expects.

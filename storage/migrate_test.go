@@ -98,6 +98,14 @@ func TestUpgradeFromV1(t *testing.T) {
 				t.Errorf("text_hash of f%d = %q, want %q", i, got, storage.TextHash(text))
 			}
 		}
+		// Migration 3 made the prompts table: it works on the upgraded database.
+		if _, err := s.CreatePrompt(ctx, domain.Prompt{TenantID: "t1", MemberID: "m1", Platform: "console", ChatID: "c",
+			Kind: domain.PromptEdit, Ref: "f0", ExpiresAt: created.Add(time.Hour), CreatedAt: created}); err != nil {
+			t.Errorf("prompt after upgrade: %v", err)
+		}
+		if p, err := s.PendingPrompt(ctx, "t1", "m1", "console", "c", created); err != nil || p.Ref != "f0" {
+			t.Errorf("pending prompt after upgrade = %+v, %v", p, err)
+		}
 		// The backfilled hash finds the same text typed with other spacing.
 		dup, err := s.FindDuplicateFollowUp(ctx, "t1", "m1", "拜访星河科技🚀 张总,聊了方案", created.Add(-time.Hour))
 		if err != nil || dup.ID != "f1" {

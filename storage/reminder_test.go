@@ -37,7 +37,7 @@ func TestReminderQueries(t *testing.T) {
 			}
 			return f
 		}
-		fu(alice, star, at(-5, 10), at(0, 0))          // superseded by the next one
+		fu(alice, star, at(-5, 10), at(0, 0))         // superseded by the next one
 		due := fu(alice, star, at(-3, 10), at(0, 15)) // the plan for Dec 2, 15:00
 		fu(bob, harbor, at(-2, 10), at(1, 0))         // Dec 3: not due
 		undone := fu(bob, star, at(-1, 10), at(0, 9))

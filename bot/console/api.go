@@ -220,6 +220,9 @@ func (s *server) postMessage(w http.ResponseWriter, r *http.Request) error {
 		Chat   string `json:"chat"`
 		Member string `json:"member"`
 		Text   string `json:"text"`
+		// ReplyTo, optional, is a message of the chat this one answers
+		// in its thread (Event.ThreadID).
+		ReplyTo string `json:"reply_to"`
 	}
 	if err := decode(w, r, &req); err != nil {
 		return err
@@ -242,14 +245,20 @@ func (s *server) postMessage(w http.ResponseWriter, r *http.Request) error {
 	if err := mayUse(chat, m); err != nil {
 		return err
 	}
+	if req.ReplyTo != "" {
+		if orig, ok := s.a.hist.lookup(req.ReplyTo); !ok || orig.Chat != chat.ID {
+			return errorf(http.StatusNotFound, "这个聊天里没有要回复的消息:%s", req.ReplyTo)
+		}
+	}
 
 	// Stored before delivery so that a reply the sink sends at once finds
 	// the message it answers; hidden until the sink has accepted it.
 	msg := s.a.hist.add(message{
-		Chat: chat.ID,
-		From: author{ID: m.ID, Name: m.Name},
-		Text: text,
-		At:   s.a.now(),
+		Chat:    chat.ID,
+		From:    author{ID: m.ID, Name: m.Name},
+		Text:    text,
+		ReplyTo: req.ReplyTo,
+		At:      s.a.now(),
 	}, true)
 	ev := bot.Event{
 		ID:        newID(),
@@ -258,6 +267,7 @@ func (s *server) postMessage(w http.ResponseWriter, r *http.Request) error {
 		Chat:      chat.Chat,
 		Sender:    bot.User{ID: m.ID, Name: m.Name},
 		MessageID: msg.ID,
+		ThreadID:  req.ReplyTo,
 		Text:      text,
 		Mentions:  findMentions(text, members),
 		At:        msg.At,

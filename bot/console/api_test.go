@@ -645,3 +645,44 @@ func TestLongPollOutlivesWriteTimeout(t *testing.T) {
 		t.Errorf("status %d, %v", res.StatusCode, err)
 	}
 }
+
+func TestPostMessageReplyTo(t *testing.T) {
+	e := newTestEnv(t)
+	first := e.say(t, "g-east", "m-zhang", "今天拜访了星河科技张总")
+	msgs, _ := e.list(t, "g-east", "")
+	card := msgs[1].ID // the bot's card answering it
+
+	body, _ := json.Marshal(map[string]string{"chat": "g-east", "member": "m-zhang", "text": "金额 40万", "reply_to": card})
+	r := e.do(t, "POST", "/console/api/messages", string(body))
+	if r.status != http.StatusAccepted {
+		t.Fatalf("reply: %d %s", r.status, r.body)
+	}
+	id := decodeInto[map[string]string](t, r)["message_id"]
+	evs := e.sink.recorded()
+	if ev := evs[len(evs)-1]; ev.ThreadID != card || ev.MessageID != id {
+		t.Errorf("event thread = %q (message %q), want the card %q", ev.ThreadID, ev.MessageID, card)
+	}
+	msgs, _ = e.list(t, "g-east", "&after="+first)
+	var got apiMessage
+	for _, m := range msgs {
+		if m.ID == id {
+			got = m
+		}
+	}
+	if got.ReplyTo != card {
+		t.Errorf("stored reply_to = %q, want %q", got.ReplyTo, card)
+	}
+
+	// An unknown message, or one of another chat, is 404 and nothing is delivered.
+	other := e.say(t, "dm:m-zhang", "m-zhang", "帮助")
+	n := len(e.sink.recorded())
+	for _, replyTo := range []string{"no-such-message", other} {
+		body, _ := json.Marshal(map[string]string{"chat": "g-east", "member": "m-zhang", "text": "金额 40万", "reply_to": replyTo})
+		if r := e.do(t, "POST", "/console/api/messages", string(body)); r.status != http.StatusNotFound {
+			t.Errorf("reply_to %q: %d %s, want 404", replyTo, r.status, r.body)
+		}
+	}
+	if len(e.sink.recorded()) != n {
+		t.Errorf("a rejected reply was delivered")
+	}
+}

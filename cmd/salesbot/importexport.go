@@ -263,6 +263,7 @@ func runExport(ctx context.Context, env *cliEnv, args []string) error {
 	fs, cfgPath := newFlags("export", env)
 	since := fs.String("since", "", "only records created on or after this day (YYYY-MM-DD)")
 	format := fs.String("format", "csv", "csv or jsonl")
+	all := fs.Bool("all", false, "followups: include undone follow-ups (with status undone)")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -285,7 +286,7 @@ func runExport(ctx context.Context, env *cliEnv, args []string) error {
 			return fmt.Errorf("%w: --since must be YYYY-MM-DD, got %q", errUsage, *since)
 		}
 	}
-	tbl, err := exportTable(ctx, st, tenant.ID, pos[0], from, loc)
+	tbl, err := exportTable(ctx, st, tenant.ID, pos[0], from, loc, *all)
 	if err != nil {
 		return err
 	}
@@ -337,7 +338,9 @@ func (t *table) writeJSONL(w io.Writer) error {
 	return nil
 }
 
-func exportTable(ctx context.Context, st *storage.Store, tenant, what string, since time.Time, loc *time.Location) (*table, error) {
+// exportTable reads the records to export; follow-ups that were undone are
+// left out unless all is set.
+func exportTable(ctx context.Context, st *storage.Store, tenant, what string, since time.Time, loc *time.Location, all bool) (*table, error) {
 	ts := func(t time.Time) any {
 		if t.IsZero() {
 			return nil
@@ -359,7 +362,11 @@ func exportTable(ctx context.Context, st *storage.Store, tenant, what string, si
 	}
 	switch what {
 	case "followups":
-		fus, err := st.FollowUps(ctx, storage.FollowUpFilter{Tenant: tenant, Since: since})
+		filter := storage.FollowUpFilter{Tenant: tenant, Since: since, Status: domain.FollowUpActive}
+		if all {
+			filter.Status = ""
+		}
+		fus, err := st.FollowUps(ctx, filter)
 		if err != nil {
 			return nil, err
 		}

@@ -46,7 +46,7 @@ func commands() []command {
 		{"serve", "[--config FILE] [--demo]", "run the bot: HTTP server, platforms, outbox, scheduler", runServe},
 		{"migrate", "[--config FILE]", "bring the database schema up to date and exit", runMigrate},
 		{"import", "org|customers FILE.csv [--config FILE]", "import members or customers from CSV (all rows or none)", runImport},
-		{"export", "followups|collections|tasks|targets [--since DATE] [--format csv|jsonl] [--config FILE]", "write records to stdout", runExport},
+		{"export", "followups|collections|tasks|targets [--since DATE] [--format csv|jsonl] [--all] [--config FILE]", "write records to stdout", runExport},
 		{"parse", "[--now RFC3339] [--tz IANA] [--customers FILE]", "read messages on stdin (JSON lines or text), print what they report as JSON lines", runParse},
 		{"extract", "[--now RFC3339] [--tz IANA]", "read messages on stdin, print the times, numbers and money in them as JSON lines", runExtract},
 		{"version", "", "print version, commit and Go version", runVersion},

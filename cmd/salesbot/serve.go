@@ -78,7 +78,7 @@ func (m *Main) Open(ctx context.Context) error {
 
 	m.Registry = prometheus.NewRegistry()
 	m.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	m.Kernel = bot.NewKernel(st, newRouter(), bot.Options{
+	m.Kernel = bot.NewKernel(st, newRouter(m), bot.Options{
 		Log: m.Log, Now: m.Now, Metrics: bot.NewMetrics(m.Registry),
 	})
 

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"time"
 
 	"github.com/salesbot/salesbot/bot"
 	"github.com/salesbot/salesbot/bot/console"
@@ -12,14 +13,43 @@ import (
 
 // newRouter registers every handler: one flat list, so what the bot can do
 // reads in one place.
-func newRouter() *bot.Router {
-	r := bot.NewRouter(func(ctx context.Context, m *bot.Message) string {
-		return string(parse.Classify(m.Text))
+func newRouter(m *Main) *bot.Router {
+	followUps := handlers.NewFollowUps(m.Store, m.tenantLocation(), m.Now, m.Log)
+	r := bot.NewRouter(func(ctx context.Context, msg *bot.Message) string {
+		// Answers to the bot's questions and follow-up queries first: the
+		// parser would read "客户 星河科技" or "我今天的跟进" as reports.
+		if route := followUps.Route(ctx, msg); route != "" {
+			return route
+		}
+		// The message's own time, so that "明天" in a replayed message
+		// reads as it did when it was written.
+		at := msg.At
+		if at.IsZero() {
+			at = time.Now()
+		}
+		intent := parse.ClassifyAt(msg.Text, at)
+		if intent == parse.IntentNone && followUps.Reports(ctx, msg) {
+			// A known customer the tenant-blind classifier cannot know.
+			intent = parse.IntentFollowUp
+		}
+		return string(intent)
 	})
 	help := &handlers.Help{}
 	r.Handle(string(parse.IntentHelp), help.Answer)
+	r.Handle(string(parse.IntentFollowUp), followUps.Log)
+	r.Handle("followup.reply", followUps.Reply)
+	r.Handle("followup.query", followUps.Query)
+	r.HandleAction("followup", followUps.Act)
 	r.Fallback(handlers.NotUnderstood)
 	return r
+}
+
+// tenantLocation is the tenant's time zone, else the configured default.
+func (m *Main) tenantLocation() *time.Location {
+	if loc, err := time.LoadLocation(m.Tenant.Timezone); err == nil && m.Tenant.Timezone != "" {
+		return loc
+	}
+	return m.Config.Location()
 }
 
 // consoleDirectory shows the tenant's members and team chats to the console.

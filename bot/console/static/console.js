@@ -28,6 +28,7 @@
     gen: 0, // bumped on every chat switch; stale poll loops stop
     abort: null,
     pinned: true, // the message list is scrolled to its end
+    replyTo: '', // the message the next one answers in its thread
   };
 
   // ---- server calls ----
@@ -159,6 +160,7 @@
     state.nodes.clear();
     state.rev = 0;
     state.pinned = true;
+    setReply('');
     const list = $('messages');
     list.textContent = '';
     list.append(emptyNote(id ? '加载中…' : '没有可用的聊天。'));
@@ -209,6 +211,11 @@
     const time = el('time', 'msg-time', fmtTime(m.at));
     time.dateTime = m.at;
     meta.append(time);
+    const reply = el('button', 'msg-reply', '回复');
+    reply.type = 'button';
+    reply.title = '在这条消息的话题里回复';
+    reply.addEventListener('click', () => setReply(m.id));
+    meta.append(reply);
     body.append(meta);
     if (m.reply_to) body.append(quote(m.reply_to));
     if (m.text) {
@@ -482,6 +489,23 @@
 
   // ---- composer ----
 
+  // setReply makes the next message a reply in the thread of message id
+  // ('' for none), shown above the composer until sent or cancelled.
+  function setReply(id) {
+    state.replyTo = id || '';
+    const bar = $('reply-bar');
+    const m = state.msgs.get(state.replyTo);
+    if (!m) {
+      state.replyTo = '';
+      bar.hidden = true;
+      return;
+    }
+    const text = m.text || (m.card && m.card.header && m.card.header.title) || '';
+    $('reply-text').textContent = `回复 ${m.from.name}:${text.replace(/\s+/g, ' ').slice(0, 60)}`;
+    bar.hidden = false;
+    $('text').focus();
+  }
+
   let sending = false;
   async function send() {
     const box = $('text');
@@ -491,8 +515,13 @@
     box.disabled = true;
     $('send').disabled = true;
     try {
-      const r = await call('POST', '/console/api/messages', { chat: state.chat, member: state.me, text });
-      if (r.status === 202) box.value = '';
+      const body = { chat: state.chat, member: state.me, text };
+      if (state.replyTo) body.reply_to = state.replyTo;
+      const r = await call('POST', '/console/api/messages', body);
+      if (r.status === 202) {
+        box.value = '';
+        setReply('');
+      }
       else toast(errorText(r), true);
     } catch (_) {
       toast('网络错误,消息没有发出', true);
@@ -514,6 +543,7 @@
       }
     });
     $('member').addEventListener('change', (e) => chooseMember(e.target.value));
+    $('reply-cancel').addEventListener('click', () => setReply(''));
     $('messages').addEventListener('scroll', () => {
       const box = $('messages');
       state.pinned = box.scrollHeight - box.scrollTop - box.clientHeight < 80;
