@@ -312,7 +312,7 @@ func (k *Kernel) attachRef(ctx context.Context, m *Message) error {
 		// row that has none (every message not updating another).
 		return errStaleButton
 	}
-	card, err := k.store.LatestCard(ctx, m.Tenant, m.Platform, m.MessageID)
+	card, err := k.latestCard(ctx, m)
 	if err != nil {
 		return fmt.Errorf("load card: %w", err)
 	}
@@ -322,6 +322,29 @@ func (k *Kernel) attachRef(ctx context.Context, m *Message) error {
 	}
 	m.Action.Ref = a.Ref
 	return nil
+}
+
+// cardWait is how long a button press waits for the card it was pressed on
+// to be recorded: a platform shows a card as soon as it has it, and the
+// outbox records the message id only when the send call returns, so a
+// quick press can arrive in between.
+const cardWait = 2 * time.Second
+
+// latestCard looks up the card of the pressed message, waiting up to
+// cardWait for a card that is not recorded yet.
+func (k *Kernel) latestCard(ctx context.Context, m *Message) (*Card, error) {
+	deadline := time.Now().Add(cardWait)
+	for {
+		card, err := k.store.LatestCard(ctx, m.Tenant, m.Platform, m.MessageID)
+		if (err == nil && card != nil) || time.Now().After(deadline) {
+			return card, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
 }
 
 // attachThreadCard tells the handler which card a threaded reply answers.

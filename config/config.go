@@ -32,6 +32,7 @@ type Config struct {
 	DingTalk DingTalk `yaml:"dingtalk"` // DingTalk is the DingTalk app.
 	Schedule Schedule `yaml:"schedule"` // Schedule times the workday pushes.
 	Followup Followup `yaml:"followup"` // Followup holds follow-up rules.
+	Tasks    Tasks    `yaml:"tasks"`    // Tasks holds task routing and reminders.
 	Log      Log      `yaml:"log"`      // Log configures the logger.
 }
 
@@ -135,12 +136,34 @@ type Schedule struct {
 	// NextStepReminder tells reps, on the morning of the day, which next
 	// steps they planned for it (every day: the rep chose the date).
 	NextStepReminder string `yaml:"next_step_reminder"`
+	// CollectionReminder reminds reps of planned collections (3 days before,
+	// on the due day, then daily) and tells managers of long-overdue ones.
+	CollectionReminder string `yaml:"collection_reminder"`
 }
 
 // Followup holds follow-up rules.
 type Followup struct {
 	// StaleDays is how many days without a follow-up make a customer stale.
 	StaleDays int `yaml:"stale_days"`
+}
+
+// Task routing policies (Tasks.Routing).
+const (
+	RoutingLeastLoaded = "least_loaded"
+	RoutingRoundRobin  = "round_robin"
+	RoutingFixed       = "fixed"
+)
+
+// Tasks holds how tasks asked of a role ("找个售前") find their assignee, and
+// when their reminders go out.
+type Tasks struct {
+	// Routing picks the member of the role, in the creator's team first:
+	// least_loaded (fewest open tasks), round_robin (the one whose last
+	// task is oldest) or fixed (always the team's first member of the role).
+	Routing string `yaml:"routing"`
+	// RemindBeforeMinutes is how long before its due time a task's assignee
+	// is reminded.
+	RemindBeforeMinutes int `yaml:"remind_before_minutes"`
 }
 
 // Log configures the process logger.
@@ -168,8 +191,10 @@ func Default() *Config {
 			BaseURL:     "https://api.dingtalk.com",
 			OAPIBaseURL: "https://oapi.dingtalk.com",
 		},
-		Schedule: Schedule{ProgressCard: "08:30", Digest: "08:45", DailyReportReminder: "18:00", NextStepReminder: "09:00"},
+		Schedule: Schedule{ProgressCard: "08:30", Digest: "08:45", DailyReportReminder: "18:00", NextStepReminder: "09:00",
+			CollectionReminder: "09:30"},
 		Followup: Followup{StaleDays: 14},
+		Tasks:    Tasks{Routing: RoutingLeastLoaded, RemindBeforeMinutes: 120},
 		Log:      Log{Level: "info", Format: "text"},
 	}
 }

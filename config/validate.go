@@ -31,7 +31,10 @@ func (c *Config) Validate() error {
 		checkClock("schedule.digest", c.Schedule.Digest),
 		checkClock("schedule.daily_report_reminder", c.Schedule.DailyReportReminder),
 		checkClock("schedule.next_step_reminder", c.Schedule.NextStepReminder),
+		checkClock("schedule.collection_reminder", c.Schedule.CollectionReminder),
 		checkMin("followup.stale_days", c.Followup.StaleDays, 1),
+		checkOneOf("tasks.routing", c.Tasks.Routing, RoutingLeastLoaded, RoutingRoundRobin, RoutingFixed),
+		checkMin("tasks.remind_before_minutes", c.Tasks.RemindBeforeMinutes, 1),
 		checkOneOf("log.level", c.Log.Level, "debug", "info", "warn", "error"),
 		checkOneOf("log.format", c.Log.Format, "text", "json"),
 	)

@@ -209,6 +209,11 @@ type Collection struct {
 	ConfirmedAt     time.Time
 	RejectReason    string
 	SourceEventID   string
+	// SourcePlatform, SourceChatID and SourceMessageID are the message that
+	// reported it, so the rep is answered in that thread.
+	SourcePlatform  string
+	SourceChatID    string
+	SourceMessageID string
 	CreatedAt       time.Time
 }
 
@@ -232,7 +237,14 @@ type Task struct {
 	DueAt        time.Time
 	Status       string
 	DoneAt       time.Time
-	CreatedAt    time.Time
+	// SourceEventID, SourcePlatform, SourceChatID and SourceMessageID are
+	// the message that asked for it, so the creator is answered in that
+	// thread.
+	SourceEventID   string
+	SourcePlatform  string
+	SourceChatID    string
+	SourceMessageID string
+	CreatedAt       time.Time
 }
 
 // Metric is what a target measures.

@@ -26,6 +26,7 @@ var migrations = []migration{
 	{Version: 1, Name: "initial schema", Up: migrateV1},
 	{Version: 2, Name: "follow-up text hash", Up: migrateV2},
 	{Version: 3, Name: "prompts", Up: migrateV3},
+	{Version: 4, Name: "collection and task flows", Up: migrateV4},
 }
 
 // latestVersion is the schema version this binary expects.

@@ -265,6 +265,9 @@ type collectionRow struct {
 	ConfirmedAt     *time.Time
 	RejectReason    string
 	SourceEventID   string
+	SourcePlatform  string // migration 4
+	SourceChatID    string // migration 4
+	SourceMessageID string // migration 4
 	CreatedAt       time.Time
 	UpdatedAt       time.Time
 }
@@ -277,7 +280,8 @@ func collectionFromDomain(c domain.Collection) collectionRow {
 		MemberID: c.MemberID, Amount: int64(c.Amount), Currency: c.Currency,
 		ConfirmedAmount: int64(c.ConfirmedAmount), Status: c.Status, DueDate: dateString(c.DueDate),
 		ConfirmedBy: c.ConfirmedBy, ConfirmedAt: nullTime(c.ConfirmedAt), RejectReason: c.RejectReason,
-		SourceEventID: c.SourceEventID, CreatedAt: dbTime(c.CreatedAt),
+		SourceEventID: c.SourceEventID, SourcePlatform: c.SourcePlatform, SourceChatID: c.SourceChatID,
+		SourceMessageID: c.SourceMessageID, CreatedAt: dbTime(c.CreatedAt),
 	}
 }
 
@@ -287,24 +291,28 @@ func (r collectionRow) toDomain() domain.Collection {
 		MemberID: r.MemberID, Amount: domain.Money(r.Amount), Currency: r.Currency,
 		ConfirmedAmount: domain.Money(r.ConfirmedAmount), Status: r.Status, DueDate: parseDate(r.DueDate),
 		ConfirmedBy: r.ConfirmedBy, ConfirmedAt: fromNullTime(r.ConfirmedAt), RejectReason: r.RejectReason,
-		SourceEventID: r.SourceEventID, CreatedAt: r.CreatedAt.UTC(),
+		SourceEventID: r.SourceEventID, SourcePlatform: r.SourcePlatform, SourceChatID: r.SourceChatID,
+		SourceMessageID: r.SourceMessageID, CreatedAt: r.CreatedAt.UTC(),
 	}
 }
 
 type taskRow struct {
-	ID            string
-	TenantID      string
-	CreatorID     string
-	AssigneeID    string
-	AssigneeRole  string
-	CustomerID    string
-	Title         string
-	DueAt         *time.Time
-	Status        string
-	DoneAt        *time.Time
-	SourceEventID string
-	CreatedAt     time.Time
-	UpdatedAt     time.Time
+	ID              string
+	TenantID        string
+	CreatorID       string
+	AssigneeID      string
+	AssigneeRole    string
+	CustomerID      string
+	Title           string
+	DueAt           *time.Time
+	Status          string
+	DoneAt          *time.Time
+	SourceEventID   string
+	SourcePlatform  string // migration 4
+	SourceChatID    string // migration 4
+	SourceMessageID string // migration 4
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
 }
 
 func (taskRow) TableName() string { return "tasks" }
@@ -313,7 +321,9 @@ func taskFromDomain(t domain.Task) taskRow {
 	return taskRow{
 		ID: t.ID, TenantID: t.TenantID, CreatorID: t.CreatorID, AssigneeID: t.AssigneeID,
 		AssigneeRole: string(t.AssigneeRole), CustomerID: t.CustomerID, Title: t.Title,
-		DueAt: nullTime(t.DueAt), Status: t.Status, DoneAt: nullTime(t.DoneAt), CreatedAt: dbTime(t.CreatedAt),
+		DueAt: nullTime(t.DueAt), Status: t.Status, DoneAt: nullTime(t.DoneAt), SourceEventID: t.SourceEventID,
+		SourcePlatform: t.SourcePlatform, SourceChatID: t.SourceChatID, SourceMessageID: t.SourceMessageID,
+		CreatedAt: dbTime(t.CreatedAt),
 	}
 }
 
@@ -321,7 +331,9 @@ func (r taskRow) toDomain() domain.Task {
 	return domain.Task{
 		ID: r.ID, TenantID: r.TenantID, CreatorID: r.CreatorID, AssigneeID: r.AssigneeID,
 		AssigneeRole: domain.Role(r.AssigneeRole), CustomerID: r.CustomerID, Title: r.Title,
-		DueAt: fromNullTime(r.DueAt), Status: r.Status, DoneAt: fromNullTime(r.DoneAt), CreatedAt: r.CreatedAt.UTC(),
+		DueAt: fromNullTime(r.DueAt), Status: r.Status, DoneAt: fromNullTime(r.DoneAt), SourceEventID: r.SourceEventID,
+		SourcePlatform: r.SourcePlatform, SourceChatID: r.SourceChatID, SourceMessageID: r.SourceMessageID,
+		CreatedAt: r.CreatedAt.UTC(),
 	}
 }
 

@@ -14,7 +14,8 @@ import (
 // schedule registers the periodic jobs: one flat list, like the routes.
 func (m *Main) schedule() error {
 	host, _ := os.Hostname()
-	m.sched = bot.NewScheduler(m.Store, fmt.Sprintf("%s-%d", host, os.Getpid()), m.Now, m.Log)
+	replica := fmt.Sprintf("%s-%d", host, os.Getpid())
+	m.sched = bot.NewScheduler(m.Store, replica, m.Now, m.Log)
 	loc := m.Config.Location()
 	cal := domain.NewCalendar(nil)
 	rem := &handlers.Reminders{Store: m.Store, Out: m.Kernel, Tenant: m.Tenant.ID, Loc: loc,
@@ -32,11 +33,27 @@ func (m *Main) schedule() error {
 	if err != nil {
 		return err
 	}
+	collectionReminders := &handlers.CollectionReminders{Store: m.Store, Out: m.Kernel, Tenant: m.Tenant.ID, Loc: loc, Now: m.Now}
+	collectionSlot, err := bot.DailyAt(m.Config.Schedule.CollectionReminder, loc, nil)
+	if err != nil {
+		return err
+	}
+	taskReminders := &handlers.TaskReminders{Store: m.Store, Out: m.Kernel, Tenant: m.Tenant.ID, Loc: loc,
+		Before: time.Duration(m.Config.Tasks.RemindBeforeMinutes) * time.Minute, IsWorkday: cal.IsWorkday}
 	for _, j := range []bot.Job{
 		{Name: "next-step-reminders", Slot: nextSteps, Run: rem.NextSteps},
 		{Name: "daily-report-nudge", Slot: nudge, Run: rem.DailyNudge},
 		{Name: "stale-deals", Slot: stale, Run: func(ctx context.Context, _ string) error {
 			return rem.StaleDeals(ctx, m.Now())
+		}},
+		// Planned collections: 3 days before, on the due day, then daily;
+		// the manager after 7 days overdue. Each record is marked as it
+		// is reminded, so a notice goes out once per record and day.
+		{Name: "collection-reminders", Slot: collectionSlot, Run: collectionReminders.Run},
+		// Tasks: before the due time, when overdue, and to the manager a
+		// working day later; each task and stage is marked once.
+		{Name: "task-reminders", Slot: bot.Every(5 * time.Minute), Run: func(ctx context.Context, _ string) error {
+			return taskReminders.Run(ctx, m.Now())
 		}},
 	} {
 		j.Tenant = m.Tenant.ID

@@ -15,7 +15,20 @@ import (
 // reads in one place.
 func newRouter(m *Main) *bot.Router {
 	followUps := handlers.NewFollowUps(m.Store, m.tenantLocation(), m.Now, m.Log)
+	collections := handlers.NewCollections(m.Store, m.tenantLocation(), m.Now, m.Log)
+	tasks := handlers.NewTasks(m.Store, m.tenantLocation(), m.Now, m.Log)
+	tasks.Routing = m.Config.Tasks.Routing
+	roles := handlers.NewRoles(m.Store, m.Now)
 	r := bot.NewRouter(func(ctx context.Context, msg *bot.Message) string {
+		// Admin commands, collection plans, finance's answers on a
+		// collection card, "我的任务", tasks asked of a role and the
+		// answers to the bot's collection and task questions: narrow cues
+		// the parser would read as something else.
+		for _, route := range []func(context.Context, *bot.Message) string{roles.Route, collections.Route, tasks.Route} {
+			if name := route(ctx, msg); name != "" {
+				return name
+			}
+		}
 		// Answers to the bot's questions and follow-up queries first: the
 		// parser would read "客户 星河科技" or "我今天的跟进" as reports.
 		if route := followUps.Route(ctx, msg); route != "" {
@@ -40,6 +53,18 @@ func newRouter(m *Main) *bot.Router {
 	r.Handle("followup.reply", followUps.Reply)
 	r.Handle("followup.query", followUps.Query)
 	r.HandleAction("followup", followUps.Act)
+	r.Handle(string(parse.IntentCollection), collections.Report)
+	r.Handle(handlers.RouteCollectionPlan, collections.Plan)
+	r.Handle(handlers.RouteCollectionConfirm, collections.ConfirmText)
+	r.Handle(handlers.RouteCollectionReason, collections.Reason)
+	r.Handle(handlers.RouteCollectionAmount, collections.Amount)
+	r.HandleAction("collection", collections.Decide)
+	r.Handle(string(parse.IntentTask), tasks.Create)
+	r.Handle(handlers.RouteTaskMine, tasks.Mine)
+	r.Handle(handlers.RouteTaskHandover, tasks.Handover)
+	r.HandleAction("task", tasks.Act)
+	r.Handle(handlers.RouteRoleSet, roles.SetRole)
+	r.Handle(handlers.RouteChatBind, roles.Bind)
 	r.Fallback(handlers.NotUnderstood)
 	return r
 }
