@@ -86,6 +86,15 @@ func (p *Parser) parseOne(text string, now time.Time) Item {
 	activity := activityOf(m)
 
 	switch {
+	case len(mentions) == 0 && m.has(roleRequestCues, m.all()):
+		// 找个售前 下周二去星河科技做演示, 财务帮忙开票: work asked of a role.
+		it.Intent = IntentTask
+		it.Customer, it.Contact = cust, contact
+		it.AssigneeRole = requestedRole(m)
+		if d := m.due(); d != nil {
+			it.Due = formatTime(*d)
+		}
+		return it
 	case len(mentions) > 0 && (m.has(taskCues, m.all()) || m.firstFuture() != nil || isQuestion(m)):
 		it.Intent = IntentTask
 		it.Customer, it.Contact = cust, contact
@@ -261,6 +270,19 @@ var (
 	presalesCues = cues("方案", "演示", "技术交流", "测试环境", "技术", "部署", "试用", "demo", "poc", "solution", "technical", "test environment", "sandbox", "proposal")
 	financeCues  = cues("开票", "发票", "回款确认", "确认回款", "到账", "合同付款", "付款", "回款", "对账", "收款", "款到", "到款", "打款", "invoice", "payment", "billing", "receipt")
 )
+
+// roleRequestCues ask a role, not a person, to do something.
+var roleRequestCues = cues("找个售前", "找一个售前", "找售前", "请售前", "需要售前", "让售前", "麻烦售前", "售前帮忙", "售前同事帮",
+	"找个财务", "找财务", "请财务", "让财务", "麻烦财务", "财务帮忙", "财务帮我", "财务同事帮",
+	"need a presales", "need presales", "presales please", "finance please", "need finance")
+
+// requestedRole is the role a role request names.
+func requestedRole(m *msg) domain.Role {
+	if strings.Contains(m.text, "财务") || strings.Contains(m.low, "finance") {
+		return domain.RoleFinance
+	}
+	return domain.RolePresales
+}
 
 func assigneeRole(m *msg) domain.Role {
 	switch {

@@ -251,6 +251,8 @@ func TestParseCollection(t *testing.T) {
 
 func TestParseTask(t *testing.T) {
 	runItemCases(t, []itemCase{
+		{"a role asked without a name", "找个售前 下周二去东航做演示", []Item{{Intent: IntentTask, Customer: "东方航空", AssigneeRole: "presales", Due: "2026-05-19"}}},
+		{"finance asked without a name", "财务帮忙开票", []Item{{Intent: IntentTask, AssigneeRole: "finance"}}},
 		{"presales by friday", "@王磊 麻烦周五前给华润出个方案", []Item{{Intent: IntentTask, Customer: "华润置业", Mentions: []string{"王磊"}, AssigneeRole: "presales", Due: "2026-05-15"}}},
 		{"finance with clock", "@李娜 请明天上午十点前给东航开发票", []Item{{Intent: IntentTask, Customer: "东方航空", Mentions: []string{"李娜"}, AssigneeRole: "finance", Due: "2026-05-15T10:00"}}},
 		{"two mentions, sales", "@王磊 @李娜 下周一前整理好光明的投标文件", []Item{{Intent: IntentTask, Customer: "光明乳业", Mentions: []string{"王磊", "李娜"}, AssigneeRole: "sales", Due: "2026-05-18"}}},
