@@ -130,12 +130,27 @@ func (m *msg) isPlanned(h hit, done bool) bool {
 		if m.has(doneCues, before) {
 			return false
 		}
+		// 演示下周二, 演示定在周五: a future day right after the activity.
+		if m.startsWithin(h.e, h.e+len(runesAfter(m.text, h.e, 3)), c) {
+			return true
+		}
 		return m.futureIn(before) || m.has(planCues, before) || m.has(futureWords, before)
 	}
 	if m.has(doneCues, c) {
 		return false
 	}
 	return m.futureIn(c) || m.has(planCues, c) || m.has(futureWords, c)
+}
+
+// startsWithin reports whether a future time entity of clause c starts
+// between byte offsets from and to.
+func (m *msg) startsWithin(from, to int, c span) bool {
+	for _, t := range m.times {
+		if t.s >= from && t.s <= to && t.e <= c.e && m.isFuture(t) {
+			return true
+		}
+	}
+	return false
 }
 
 // futureIn reports whether a time entity in the span lies in the future:

@@ -160,6 +160,7 @@ func TestParseContact(t *testing.T) {
 
 func TestParseActivity(t *testing.T) {
 	runItemCases(t, []itemCase{
+		{"a call done, a demo dated next week", "华润王工电话沟通,演示下周二", []Item{{Intent: IntentFollowUp, Customer: "华润置业", Contact: "王工", Activity: "call", NextAt: "2026-05-19"}}},
 		{"visit done", "今天拜访了华润", []Item{{Intent: IntentFollowUp, Customer: "华润置业", Activity: "visit"}}},
 		{"planned visit alone", "明天拜访华润", []Item{{Intent: IntentFollowUp, Customer: "华润置业", Activity: "visit", NextAt: "2026-05-15"}}},
 		{"done call beats planned visit", "东航电话聊了,下周二上门", []Item{{Intent: IntentFollowUp, Customer: "东方航空", Activity: "call", NextAt: "2026-05-19"}}},
