@@ -39,7 +39,18 @@ func (k *Kernel) sendDue(ctx context.Context) bool {
 		}
 		return false
 	}
-	for _, it := range items {
+	for i, it := range items {
+		if ctx.Err() != nil {
+			// Shutting down: hand the rest back now rather than leaving
+			// them leased, so the next start (or another replica) sends them
+			// without waiting for the lease to run out.
+			for _, rest := range items[i:] {
+				if err := k.store.Reschedule(context.WithoutCancel(ctx), rest.ID, k.now()); err != nil {
+					k.log.Error("hand back outbox row", "id", rest.ID, "err", err)
+				}
+			}
+			return false
+		}
 		// A send in flight finishes even when shutting down, so it is
 		// recorded and not repeated by the next start.
 		k.send(context.WithoutCancel(ctx), it)

@@ -92,8 +92,9 @@ func (h *Collections) confirm(ctx context.Context, m *bot.Message, c domain.Coll
 		return bot.Reply{}, fmt.Errorf("confirm collection: %w", err)
 	}
 	// Confirmed money counts toward the rep's targets on the day finance
-	// saw it arrive.
-	if c.MemberID != "" {
+	// saw it arrive. Targets are in yuan: other currencies are recorded but
+	// not added to the rollups (there is no exchange rate to trust here).
+	if c.MemberID != "" && countsInTargets(c.Currency) {
 		err := h.store.AddDailyStat(ctx, domain.DailyStat{TenantID: m.Tenant, MemberID: c.MemberID, TeamID: rep.TeamID,
 			Day: now.In(h.loc).Format("2006-01-02"), Collected: amount})
 		if err != nil {
@@ -195,12 +196,23 @@ func (h *Collections) askReason(ctx context.Context, m *bot.Message, id string) 
 		return bot.Reply{}, fmt.Errorf("reject collection: %w", err)
 	}
 	return bot.Reply{Toast: "请说明驳回原因",
-		Text: fmt.Sprintf("%s,请说明驳回原因(30 分钟内直接回复;给出原因后才会驳回):", m.Member.Name)}, nil
+		Text: fmt.Sprintf("%s,请说明驳回原因(30 分钟内直接回复;给出原因后才会驳回;说“取消”则不驳回):", m.Member.Name)}, nil
+}
+
+// cancelsReject reports whether finance's answer to "why reject?" takes
+// the 驳回 back instead of giving a reason.
+func cancelsReject(text string) bool {
+	switch strings.Trim(text, " ,,。.!!") {
+	case "取消", "不驳回", "算了", "点错了", "按错了", "不用了", "撤回", "cancel":
+		return true
+	}
+	return false
 }
 
 // Reason takes the reason for a 驳回: a reply in the card's thread
 // ("驳回 金额不符"), or the finance member's next message in that chat
-// within 30 minutes of pressing 驳回. A reason-less 驳回 changes nothing.
+// within 30 minutes of pressing 驳回 ("取消" there takes the 驳回 back). A
+// reason-less 驳回 changes nothing.
 func (h *Collections) Reason(ctx context.Context, m *bot.Message) (bot.Reply, error) {
 	if _, err := h.financeOnly(ctx, m); err != nil {
 		return bot.Reply{}, err
@@ -214,6 +226,12 @@ func (h *Collections) Reason(ctx context.Context, m *bot.Message) (bot.Reply, er
 			return NotUnderstood(ctx, m)
 		}
 		id = pr.Ref
+	}
+	if asked && !fromThread && cancelsReject(reason) {
+		if _, err := h.store.ResolvePrompt(ctx, m.Tenant, pr.ID, h.now()); err != nil {
+			return bot.Reply{}, fmt.Errorf("cancel reject: %w", err)
+		}
+		return bot.Reply{Text: "好的,不驳回。这笔回款仍在等待确认。"}, nil
 	}
 	if reason == "" {
 		return bot.Reply{}, domain.Errorf(domain.Invalid, "驳回需要写明原因,例如“驳回 金额与银行流水不符”。这笔回款仍在等待确认。")

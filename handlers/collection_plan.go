@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -128,6 +129,8 @@ func (r *CollectionReminders) Run(ctx context.Context, day string) error {
 	for _, c := range customers {
 		names[c.ID] = c.Name
 	}
+	// One record failing does not keep the others from their reminders.
+	var errs []error
 	for _, c := range due {
 		days := int(c.DueDate.Sub(today).Hours() / 24) // > 0: days left; < 0: days overdue
 		if days > 0 && days != planRemindDaysBefore || c.MemberID == "" {
@@ -135,10 +138,10 @@ func (r *CollectionReminders) Run(ctx context.Context, day string) error {
 		}
 		err := r.Store.InTx(ctx, func(ctx context.Context) error { return r.remind(ctx, c, names[c.CustomerID], day, days) })
 		if err != nil {
-			return fmt.Errorf("collection reminders: %w", err)
+			errs = append(errs, fmt.Errorf("collection reminder %s: %w", c.ID, err))
 		}
 	}
-	return nil
+	return errors.Join(errs...)
 }
 
 func (r *CollectionReminders) remind(ctx context.Context, c domain.Collection, customer, day string, days int) error {

@@ -65,6 +65,11 @@ func (s oppState) applyTo(o *domain.Opportunity) {
 	o.LastFollowUpAt, o.ClosedAt = s.LastFollowUpAt, s.ClosedAt
 }
 
+// countsInTargets reports whether money in the currency adds to the
+// targets' rollups, which are in yuan: a deal in dollars is recorded as it
+// is but not counted as if it were yuan.
+func countsInTargets(currency string) bool { return currency == "" || currency == "CNY" }
+
 // stageRank orders the open stages; a follow-up moves an opportunity only
 // forward, unless it states won or lost.
 func stageRank(s domain.Stage) int {
@@ -92,6 +97,12 @@ func (h *FollowUps) applyOpportunity(ctx context.Context, tenant, ownerID, custo
 		cur, err := h.store.OpportunityByID(ctx, tenant, prior.OpportunityID)
 		if err != nil && !domain.IsNotFound(err) {
 			return effects{}, err
+		}
+		if err == nil && cur.CustomerID == customerID && !stateOf(cur).equal(prior.OppAfter) {
+			// Later reports moved this opportunity on (won, say): the
+			// correction changes the follow-up record only, rather than
+			// opening a second opportunity beside the real one.
+			return *prior, nil
 		}
 		if err == nil && cur.CustomerID == customerID && stateOf(cur).equal(prior.OppAfter) {
 			replay, opp = true, cur
@@ -141,7 +152,7 @@ func (h *FollowUps) applyOpportunity(ctx context.Context, tenant, ownerID, custo
 		opp.ClosedAt = time.Time{}
 	}
 	eff := effects{OpportunityID: opp.ID, OppBefore: before, OppAfter: stateOf(opp)}
-	if opp.Stage == domain.StageWon && !wasWon {
+	if opp.Stage == domain.StageWon && !wasWon && countsInTargets(opp.Currency) {
 		eff.Signed = int64(opp.Amount)
 	}
 	action := "opportunity.update"

@@ -387,3 +387,39 @@ func cardFields(c *bot.Card) []bot.Field {
 	}
 	return nil
 }
+
+// Correcting an old report after a later one moved the deal on (won) edits
+// the record only: no second opportunity appears beside the won one.
+func TestFollowUpEditAfterDealMovedOn(t *testing.T) {
+	e := newFUEnv(t)
+	ctx := context.Background()
+	first := e.must(e.h.Log, e.msg(e.rep, "今天拜访了星河科技张总,报价50万"))
+	e.clock.Advance(time.Hour)
+	e.must(e.h.Log, e.msg(e.rep, "星河科技签约了"))
+	fix := e.msg(e.rep, "金额 40万")
+	fix.ThreadID, fix.ThreadCard = "card-1", first.Card
+	e.must(e.h.Reply, fix)
+	cust, _ := e.st.CustomerByName(ctx, e.tenant(), "星河科技")
+	opps, _ := e.st.Opportunities(ctx, e.tenant(), cust.ID)
+	if len(opps) != 1 || opps[0].Stage != domain.StageWon || opps[0].Amount != domain.Yuan(500000) {
+		t.Errorf("opportunities after the late correction = %+v, want the one won deal unchanged", opps)
+	}
+	fus, _ := e.st.FollowUps(ctx, storage.FollowUpFilter{Tenant: e.tenant()})
+	if len(fus) != 2 || fus[0].Amount != domain.Yuan(400000) {
+		t.Errorf("the corrected record = %+v", fus)
+	}
+}
+
+// Targets are in yuan: a deal won in dollars is recorded, not counted as yuan.
+func TestFollowUpForeignCurrencyNotCountedAsYuan(t *testing.T) {
+	e := newFUEnv(t)
+	e.must(e.h.Log, e.msg(e.rep, "星河科技签约了,合同额5万美元"))
+	if s := e.stat(); s.Signed != 0 || s.FollowUps != 1 {
+		t.Errorf("daily stat = %+v, want the follow-up counted and no yuan signed", s)
+	}
+	cust, _ := e.st.CustomerByName(context.Background(), e.tenant(), "星河科技")
+	opps, _ := e.st.Opportunities(context.Background(), e.tenant(), cust.ID)
+	if len(opps) != 1 || opps[0].Currency != "USD" || opps[0].Amount != domain.Yuan(50000) {
+		t.Errorf("opportunity = %+v, want 50000 USD", opps)
+	}
+}

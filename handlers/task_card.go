@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -133,16 +134,18 @@ func (r *TaskReminders) Run(ctx context.Context, now time.Time) error {
 	if err != nil {
 		return fmt.Errorf("task reminders: %w", err)
 	}
+	// One task failing does not keep the others from their notices.
+	var errs []error
 	for _, t := range tasks {
 		if t.AssigneeID == "" {
 			continue
 		}
 		err := r.Store.InTx(ctx, func(ctx context.Context) error { return r.notify(ctx, t, now) })
 		if err != nil {
-			return fmt.Errorf("task reminders: %w", err)
+			errs = append(errs, fmt.Errorf("task reminder %s: %w", t.ID, err))
 		}
 	}
-	return nil
+	return errors.Join(errs...)
 }
 
 func (r *TaskReminders) notify(ctx context.Context, t domain.Task, now time.Time) error {

@@ -125,6 +125,13 @@ func TestTaskRoutingAndNotices(t *testing.T) {
 		if err != nil || len(mine) != 2 || mine[0].ID != t1.ID {
 			t.Errorf("OpenTasksOf = %v, %v", mine, err)
 		}
+		// Handing the task over gives the new assignee its notices afresh.
+		if ok, err := s.SetTaskStatus(ctx, tenant, t1.ID, []string{domain.TaskOpen, domain.TaskAccepted}, domain.TaskOpen, b.ID, now); err != nil || !ok {
+			t.Fatalf("hand over = %v, %v", ok, err)
+		}
+		if ok, _ := s.ClaimTaskNotice(ctx, tenant, t1.ID, storage.TaskNoticeOverdue, now); !ok {
+			t.Error("the new assignee's overdue notice is still marked sent")
+		}
 		if _, err := s.ManagerOf(ctx, tenant, a.ID); !domain.IsNotFound(err) {
 			t.Errorf("ManagerOf a member without one = %v", err)
 		}
@@ -184,6 +191,9 @@ func TestUpgradeFromV3(t *testing.T) {
 			"VALUES ('k1', 't1', 'c1', '', 'm1', 100, 'CNY', 0, 'planned', '2026-03-09', '', NULL, '', '', ?, ?)", created, created)
 		execV1(t, s, "INSERT INTO tasks (id, tenant_id, creator_id, assignee_id, assignee_role, customer_id, title, due_at, status, done_at, source_event_id, created_at, updated_at) "+
 			"VALUES ('x1', 't1', 'm1', 'm2', 'presales', '', '方案', ?, 'open', NULL, 'ev', ?, ?)", created.Add(time.Hour), created, created)
+		future := time.Now().UTC().AddDate(1, 0, 0)
+		execV1(t, s, "INSERT INTO tasks (id, tenant_id, creator_id, assignee_id, assignee_role, customer_id, title, due_at, status, done_at, source_event_id, created_at, updated_at) "+
+			"VALUES ('x2', 't1', 'm1', 'm2', 'presales', '', '演示', ?, 'open', NULL, 'ev2', ?, ?)", future, created, created)
 		if err := s.Migrate(ctx); err != nil {
 			t.Fatal(err)
 		}
@@ -194,7 +204,12 @@ func TestUpgradeFromV3(t *testing.T) {
 		if ok, err := s.ClaimCollectionReminder(ctx, "t1", "k1", "2026-03-06"); err != nil || !ok {
 			t.Errorf("reminder claim on an upgraded row = %v, %v", ok, err)
 		}
-		ok, err := s.ClaimTaskNotice(ctx, "t1", "x1", storage.TaskNoticeOverdue, created)
+		// A task already past due at the upgrade counts as notified: no
+		// burst of months-late notices after upgrading.
+		if ok, err := s.ClaimTaskNotice(ctx, "t1", "x1", storage.TaskNoticeOverdue, created); err != nil || ok {
+			t.Errorf("overdue notice claimable on a task past due before the upgrade = %v, %v", ok, err)
+		}
+		ok, err := s.ClaimTaskNotice(ctx, "t1", "x2", storage.TaskNoticeOverdue, created)
 		if err != nil || !ok {
 			t.Errorf("notice claim on an upgraded row = %v, %v", ok, err)
 		}

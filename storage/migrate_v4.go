@@ -2,6 +2,7 @@ package storage
 
 import (
 	"fmt"
+	"time"
 
 	"gorm.io/gorm"
 )
@@ -42,6 +43,7 @@ var v4Columns = []v4Column{
 
 func migrateV4(tx *gorm.DB) error {
 	mysql := tx.Dialector.Name() == DialectMySQL
+	fresh := !tx.Migrator().HasColumn("tasks", "escalated_at")
 	for _, c := range v4Columns {
 		if tx.Migrator().HasColumn(c.table, c.name) {
 			continue
@@ -49,6 +51,21 @@ func migrateV4(tx *gorm.DB) error {
 		stmt := fmt.Sprintf("ALTER TABLE %s ADD COLUMN %s %s", c.table, c.name, v4Type(c.kind, mysql))
 		if err := tx.Exec(stmt).Error; err != nil {
 			return fmt.Errorf("add %s.%s: %w", c.table, c.name, err)
+		}
+	}
+	if fresh {
+		// Records already past due before this upgrade were handled by
+		// people without the bot's notices: mark them notified, so the
+		// first run after the upgrade does not send months-late overdue
+		// notices and manager escalations in one burst.
+		now := dbTime(time.Now())
+		if err := tx.Exec(`UPDATE tasks SET reminded_at = ?, overdue_at = ?, escalated_at = ?
+			WHERE due_at IS NOT NULL AND due_at < ?`, now, now, now, now).Error; err != nil {
+			return fmt.Errorf("mark past-due tasks notified: %w", err)
+		}
+		if err := tx.Exec(`UPDATE collections SET escalated_at = ? WHERE due_date <> '' AND due_date < ?`,
+			now, now.Format(dateLayout)).Error; err != nil {
+			return fmt.Errorf("mark past-due collections escalated: %w", err)
 		}
 	}
 	return createIndexes(tx, []indexSpec{

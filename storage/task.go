@@ -36,8 +36,9 @@ func (s *Store) TaskByID(ctx context.Context, tenant, id string) (domain.Task, e
 }
 
 // SetTaskStatus changes a task's status from one of the given statuses to
-// another (and its assignee when assignee is not empty), and reports
-// whether it did. Moving to done records doneAt.
+// another (and its assignee when assignee is not empty, which also resets
+// the task's notices), and reports whether it did. Moving to done records
+// doneAt.
 func (s *Store) SetTaskStatus(ctx context.Context, tenant, id string, from []string, to, assignee string, at time.Time) (bool, error) {
 	set := map[string]any{"status": to, "updated_at": dbTime(at)}
 	if to == domain.TaskDone {
@@ -45,6 +46,9 @@ func (s *Store) SetTaskStatus(ctx context.Context, tenant, id string, from []str
 	}
 	if assignee != "" {
 		set["assignee_id"] = assignee
+		// A new assignee gets the task's reminders afresh, and an overdue
+		// task's escalation names them only after their own working day.
+		set["reminded_at"], set["overdue_at"], set["escalated_at"] = nil, nil, nil
 	}
 	res := s.db(ctx).Model(&taskRow{}).Where("tenant_id = ? AND id = ? AND status IN ?", tenant, id, from).Updates(set)
 	if res.Error != nil {

@@ -248,6 +248,17 @@ func TestCollectionBadInput(t *testing.T) {
 	if got := tm.collectionStatus(t, "星河科技"); got != domain.CollectionPending {
 		t.Fatalf("驳回 without a reason applied: %s", got)
 	}
+	// Taking the 驳回 back leaves the collection pending.
+	if r := tm.say(t, "finance", fin.ID, "点错了"); !strings.Contains(r.Text, "不驳回") {
+		t.Errorf("cancelling the 驳回 answered %q", r.Text)
+	}
+	if got := tm.collectionStatus(t, "星河科技"); got != domain.CollectionPending {
+		t.Fatalf("a cancelled 驳回 applied: %s", got)
+	}
+	code, body = tm.pressButton(t, ask.ID, actionID(t, ask, "驳回"), fin.ID)
+	if code != http.StatusOK || !strings.Contains(body, "原因") {
+		t.Fatalf("second 驳回 = %d %s", code, body)
+	}
 	why := tm.say(t, "finance", fin.ID, "银行流水里没有这笔")
 	if !strings.Contains(why.Text, "已驳回") {
 		t.Fatalf("the reason answered %q", why.Text)

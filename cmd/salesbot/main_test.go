@@ -346,3 +346,26 @@ func TestVersion(t *testing.T) {
 		t.Errorf("version printed %q", stdout.String())
 	}
 }
+
+// An open console page long-polls for up to 30 s; shutting down must not
+// wait for it, and must end cleanly well inside the grace period.
+func TestShutdownWithOpenLongPoll(t *testing.T) {
+	tm := startMain(t, "", true)
+	var chats []apiChat
+	tm.get(t, "/console/api/chats", &chats)
+	polled := make(chan int, 1)
+	go func() {
+		resp, err := http.Get(tm.url + "/console/api/messages?chat=" + chats[0].ID + "&wait=30")
+		if err != nil {
+			polled <- 0
+			return
+		}
+		resp.Body.Close()
+		polled <- resp.StatusCode
+	}()
+	// Another request after the poll was sent, so the poll is most likely
+	// waiting in the server when shutdown starts.
+	tm.get(t, "/console/api/members", &[]apiMember{})
+	tm.stop() // fails the test if Run returns an error
+	<-polled
+}

@@ -163,45 +163,72 @@ func (m *Main) Run(ctx context.Context) error {
 		IdleTimeout:  2 * time.Minute,
 		ErrorLog:     slog.NewLogLogger(m.Log.Handler(), slog.LevelWarn),
 	}
+	// Requests get a base context that ends when shutdown starts, so the
+	// console's long polls (up to 30 s) return at once instead of holding
+	// shutdown for its whole grace period.
+	baseCtx, cancelBase := context.WithCancel(context.Background())
+	defer cancelBase()
+	srv.BaseContext = func(net.Listener) context.Context { return baseCtx }
+	srv.RegisterOnShutdown(cancelBase)
+
 	kctx, stopKernel := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopKernel()
 	kernelDone := make(chan error, 1)
 	go func() { kernelDone <- m.Kernel.Run(kctx) }()
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(m.listener) }()
 	// Long connections (Lark WebSocket, DingTalk Stream, WeCom AI bot)
-	// reconnect on their own and stop when ctx ends.
+	// reconnect on their own and stop when rctx ends; so does the scheduler.
+	rctx, stopRunners := context.WithCancel(ctx)
+	defer stopRunners()
 	var runners sync.WaitGroup
 	for _, r := range m.runners {
 		runners.Go(func() {
-			if err := r.Run(ctx, m.Kernel); err != nil && ctx.Err() == nil {
+			if err := r.Run(rctx, m.Kernel); err != nil && rctx.Err() == nil {
 				m.Log.Error("long connection stopped", "err", err)
 			}
 		})
 	}
-	defer runners.Wait()
-	runners.Go(func() { m.sched.Run(kctx, 30*time.Second) })
+	runners.Go(func() { m.sched.Run(rctx, 30*time.Second) })
 
 	select {
 	case err := <-serveErr:
+		stopRunners()
 		stopKernel()
 		<-kernelDone
+		runners.Wait()
 		return fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
 	}
 	m.Log.Info("shutting down", "grace", shutdownGrace)
 	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil {
-		m.Log.Warn("http shutdown", "err", err)
-		_ = srv.Close()
-	}
+	stopRunners()
+	// HTTP and the kernel wind down together: requests still in flight
+	// are answered, handlers and sends in progress finish, and nothing new
+	// starts.
+	httpDone := make(chan struct{})
+	go func() {
+		defer close(httpDone)
+		if err := srv.Shutdown(sctx); err != nil {
+			m.Log.Warn("http shutdown", "err", err)
+			_ = srv.Close()
+		}
+	}()
 	stopKernel()
+	allDone := make(chan struct{})
+	go func() {
+		<-kernelDone
+		<-httpDone
+		runners.Wait()
+		close(allDone)
+	}()
 	select {
-	case <-kernelDone:
+	case <-allDone:
+		return nil
 	case <-sctx.Done():
-		return errors.New("shutdown: handlers did not finish within the grace period")
+		return errors.New("shutdown: work in progress did not finish within the grace period")
 	}
-	return nil
 }
 
 // Close releases the database.
