@@ -93,6 +93,9 @@ func (m *Main) Open(ctx context.Context) error {
 			return err
 		}
 	}
+	if err := m.openLark(ctx, mux); err != nil {
+		return err
+	}
 	m.handler = limitBody(mux, maxBody)
 	return nil
 }
