@@ -17,12 +17,22 @@ import (
 // connection.
 func larkMain(t *testing.T, demo bool, mode string) (*testMain, *larktest.Emulator, *larktest.Driver) {
 	t.Helper()
+	return larkMainWith(t, demo, mode, nil)
+}
+
+// larkMainWith is larkMain with a chance to adjust Main (its clock, say)
+// before it opens.
+func larkMainWith(t *testing.T, demo bool, mode string, tune func(*Main)) (*testMain, *larktest.Emulator, *larktest.Driver) {
+	t.Helper()
 	appID := larktest.NewID("cli_")
 	emu := larktest.New(t, appID, "secret-"+appID)
 	emu.AddUser(larktest.User{OpenID: "ou_rep1", Name: "王小明"})
 	tm := startMainWith(t, "", demo, func(m *Main) {
 		m.Config.Lark = config.Lark{AppID: appID, AppSecret: "secret-" + appID, VerificationToken: "vtok",
 			EncryptKey: "ekey-" + appID, Mode: mode, BaseURL: emu.URL()}
+		if tune != nil {
+			tune(m)
+		}
 	})
 	drv := &larktest.Driver{URL: tm.url + "/callbacks/lark", AppID: appID, VerificationToken: "vtok",
 		EncryptKey: "ekey-" + appID, TenantKey: "tk_e2e", Emulator: emu}

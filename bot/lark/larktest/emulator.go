@@ -44,7 +44,8 @@ func (m Message) Card() map[string]any {
 
 // Fault is an injected answer for the next matching request.
 type Fault struct {
-	// Op is "send" (create and reply), "patch", "token" or "" for any.
+	// Op is "send" (create and reply), "patch", "token", "user",
+	// "contact" (department and directory listings) or "" for any.
 	Op     string
 	Status int
 	Code   int
@@ -66,17 +67,21 @@ type Emulator struct {
 	AppID, AppSecret string
 	srv              *httptest.Server
 
-	mu       sync.Mutex
-	n        int
-	tokens   map[string]bool
-	msgs     []*Message
-	byID     map[string]*Message
-	byUUID   map[string]*Message
-	chats    map[string]string // message id → chat
-	faults   []Fault
-	users    map[string]User
-	requests map[string]int
-	ws       *wsServer
+	mu      sync.Mutex
+	n       int
+	tokens  map[string]bool
+	msgs    []*Message
+	byID    map[string]*Message
+	byUUID  map[string]*Message
+	chats   map[string]string // message id → chat
+	faults  []Fault
+	users   map[string]User
+	userIDs []string // in the order added
+	depts   []Department
+	// contactPageSize caps contact API pages (0: Lark's 50).
+	contactPageSize int
+	requests        map[string]int
+	ws              *wsServer
 }
 
 // New starts an emulator for one app; it stops when the test ends. Use a
@@ -92,7 +97,9 @@ func New(t testing.TB, appID, appSecret string) *Emulator {
 	mux.HandleFunc("POST /open-apis/im/v1/messages", e.create)
 	mux.HandleFunc("POST /open-apis/im/v1/messages/{id}/reply", e.reply)
 	mux.HandleFunc("PATCH /open-apis/im/v1/messages/{id}", e.patch)
+	mux.HandleFunc("GET /open-apis/contact/v3/users/find_by_department", e.usersByDepartment)
 	mux.HandleFunc("GET /open-apis/contact/v3/users/{id}", e.user)
+	mux.HandleFunc("GET /open-apis/contact/v3/departments/{id}/children", e.departmentChildren)
 	e.srv = httptest.NewServer(mux)
 	t.Cleanup(e.srv.Close)
 	return e
@@ -105,6 +112,9 @@ func (e *Emulator) URL() string { return e.srv.URL }
 func (e *Emulator) AddUser(u User) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	if _, ok := e.users[u.OpenID]; !ok {
+		e.userIDs = append(e.userIDs, u.OpenID)
+	}
 	e.users[u.OpenID] = u
 }
 
@@ -124,7 +134,7 @@ func (e *Emulator) InvalidateTokens() {
 }
 
 // Requests returns how many requests of an op ("token", "send", "patch",
-// "user") arrived, faults included.
+// "user", "contact") arrived, faults included.
 func (e *Emulator) Requests(op string) int {
 	e.mu.Lock()
 	defer e.mu.Unlock()

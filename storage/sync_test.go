@@ -1,0 +1,110 @@
+package storage_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/salesbot/salesbot/domain"
+	"github.com/salesbot/salesbot/storage"
+)
+
+// TestSyncDirectory: departments become teams under their parents, people
+// become sales reps with their identity; a second run changes nothing; a
+// rename and a move update the member, keep their role, and delete nothing.
+func TestSyncDirectory(t *testing.T) {
+	forEachDB(t, func(t *testing.T, s *storage.Store) {
+		ctx := context.Background()
+		tn, err := s.EnsureTenant(ctx, "同步公司", "Asia/Shanghai")
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Someone already known by their Lark identity, and a team that
+		// exists by name.
+		old, err := s.CreateMember(ctx, domain.Member{TenantID: tn.ID, Name: "旧名", Role: domain.RoleFinance, Active: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.BindMemberIdentity(ctx, tn.ID, domain.Identity{MemberID: old.ID, Platform: "lark", UserID: "ou_fin", Name: "旧名"}); err != nil {
+			t.Fatal(err)
+		}
+		east, err := s.CreateTeam(ctx, domain.Team{TenantID: tn.ID, Name: "华东销售"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		depts := []storage.DirectoryDept{
+			{ID: "od-sales", ParentID: "0", Name: "销售部"},
+			{ID: "od-east", ParentID: "od-sales", Name: "华东销售"},
+			{ID: "od-fin", ParentID: "0", Name: "财务部"},
+		}
+		people := []storage.DirectoryPerson{
+			{UserID: "ou_a", Name: "张三", DeptIDs: []string{"od-east"}},
+			{UserID: "ou_fin", Name: "李娜", DeptIDs: []string{"od-fin"}},
+			{UserID: "ou_boss", Name: "老板"},
+		}
+		res, err := s.SyncDirectory(ctx, tn.ID, "lark", depts, people)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := storage.SyncResult{TeamsCreated: 2, TeamsUpdated: 1, MembersCreated: 2, MembersUpdated: 1}
+		if res != want {
+			t.Errorf("first sync = %+v, want %+v", res, want)
+		}
+		sales, err := s.TeamByName(ctx, tn.ID, "销售部")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := s.TeamByID(ctx, tn.ID, east.ID); got.ParentID != sales.ID {
+			t.Errorf("华东销售's parent = %q, want 销售部 %s", got.ParentID, sales.ID)
+		}
+		zhang := memberOf(t, s, tn.ID, "张三")
+		if zhang.Role != domain.RoleSales || zhang.TeamID != east.ID || !zhang.Active {
+			t.Errorf("张三 = %+v", zhang)
+		}
+		fin := memberOf(t, s, tn.ID, "李娜")
+		if fin.ID != old.ID || fin.Role != domain.RoleFinance {
+			t.Errorf("the known identity became %+v, want member %s renamed, still finance", fin, old.ID)
+		}
+		ids, _ := s.Identities(ctx, tn.ID, old.ID)
+		if len(ids) != 1 || ids[0].Name != "李娜" {
+			t.Errorf("identities = %+v", ids)
+		}
+		if boss := memberOf(t, s, tn.ID, "老板"); boss.TeamID != "" {
+			t.Errorf("a person in no department got team %s", boss.TeamID)
+		}
+
+		again, err := s.SyncDirectory(ctx, tn.ID, "lark", depts, people)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if again.TeamsCreated+again.TeamsUpdated+again.MembersCreated+again.MembersUpdated != 0 {
+			t.Errorf("second sync changed things: %+v", again)
+		}
+
+		// 张三 leaves the directory, 老板 joins 财务部: nothing deleted.
+		res, err = s.SyncDirectory(ctx, tn.ID, "lark", depts, []storage.DirectoryPerson{{UserID: "ou_boss", Name: "老板", DeptIDs: []string{"od-fin"}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.MembersUpdated != 1 || res.MembersCreated != 0 {
+			t.Errorf("move = %+v", res)
+		}
+		finTeam, _ := s.TeamByName(ctx, tn.ID, "财务部")
+		if boss := memberOf(t, s, tn.ID, "老板"); boss.TeamID != finTeam.ID {
+			t.Errorf("老板's team = %s, want 财务部", boss.TeamID)
+		}
+		memberOf(t, s, tn.ID, "张三")
+		ms, _ := s.Members(ctx, tn.ID)
+		if len(ms) != 3 {
+			t.Errorf("%d members, want 3", len(ms))
+		}
+	})
+}
+
+func memberOf(t *testing.T, s *storage.Store, tenant, name string) domain.Member {
+	t.Helper()
+	ms, err := s.MembersByName(context.Background(), tenant, name)
+	if err != nil || len(ms) != 1 {
+		t.Fatalf("members named %s: %+v %v", name, ms, err)
+	}
+	return ms[0]
+}
