@@ -156,6 +156,20 @@ func testLarkFollowUp(t *testing.T, mode string) {
 		t.Errorf("threaded correction answered with %s", fixed.Content)
 	}
 
+	// The correction also PATCHes the card (the outbox sends it after the
+	// threaded answer): wait for it, so it is not mistaken below for a
+	// PATCH caused by the click.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if got, _ := emu.Message(reply.ID); len(got.Versions) >= 2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the corrected card was never PATCHed")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+
 	// 撤销 on the card: the callback answers with the updated card.
 	undo := buttonAction(t, card, "撤销")
 	before, _ := emu.Message(reply.ID)
