@@ -6,6 +6,7 @@ package config
 
 import (
 	"log/slog"
+	"strings"
 	"time"
 
 	// The default time zone is Asia/Shanghai, and minimal container images
@@ -33,6 +34,7 @@ type Config struct {
 	Schedule Schedule `yaml:"schedule"` // Schedule times the workday pushes.
 	Followup Followup `yaml:"followup"` // Followup holds follow-up rules.
 	Tasks    Tasks    `yaml:"tasks"`    // Tasks holds task routing and reminders.
+	Calendar Calendar `yaml:"calendar"` // Calendar overrides the work calendar.
 	Log      Log      `yaml:"log"`      // Log configures the logger.
 }
 
@@ -164,6 +166,26 @@ type Tasks struct {
 	// RemindBeforeMinutes is how long before its due time a task's assignee
 	// is reminded.
 	RemindBeforeMinutes int `yaml:"remind_before_minutes"`
+}
+
+// Calendar corrects or extends the built-in China work calendar (statutory
+// holidays and 调休 make-up workdays from the State Council's notices): a
+// company's own days off, or a notice published after this release.
+type Calendar struct {
+	// Holidays are extra days off, "YYYY-MM-DD" separated by commas.
+	Holidays string `yaml:"holidays"`
+	// Workdays are extra workdays (make-up days), "YYYY-MM-DD" separated
+	// by commas.
+	Workdays string `yaml:"workdays"`
+}
+
+// Days splits a comma-separated list of days.
+func (c Calendar) Days(list string) []string {
+	var out []string
+	for _, d := range strings.FieldsFunc(list, func(r rune) bool { return r == ',' || r == ' ' || r == ';' }) {
+		out = append(out, d)
+	}
+	return out
 }
 
 // Log configures the process logger.

@@ -33,6 +33,8 @@ func (c *Config) Validate() error {
 		checkClock("schedule.next_step_reminder", c.Schedule.NextStepReminder),
 		checkClock("schedule.collection_reminder", c.Schedule.CollectionReminder),
 		checkMin("followup.stale_days", c.Followup.StaleDays, 1),
+		checkDays("calendar.holidays", c.Calendar.Days(c.Calendar.Holidays)),
+		checkDays("calendar.workdays", c.Calendar.Days(c.Calendar.Workdays)),
 		checkOneOf("tasks.routing", c.Tasks.Routing, RoutingLeastLoaded, RoutingRoundRobin, RoutingFixed),
 		checkMin("tasks.remind_before_minutes", c.Tasks.RemindBeforeMinutes, 1),
 		checkOneOf("log.level", c.Log.Level, "debug", "info", "warn", "error"),
@@ -244,6 +246,16 @@ func first(errs ...error) error {
 	for _, err := range errs {
 		if err != nil {
 			return err
+		}
+	}
+	return nil
+}
+
+// checkDays checks a list of YYYY-MM-DD days.
+func checkDays(key string, days []string) error {
+	for _, d := range days {
+		if _, err := time.Parse(time.DateOnly, d); err != nil {
+			return invalid(key, "want YYYY-MM-DD days separated by commas, got %q", d)
 		}
 	}
 	return nil

@@ -27,6 +27,7 @@ var migrations = []migration{
 	{Version: 2, Name: "follow-up text hash", Up: migrateV2},
 	{Version: 3, Name: "prompts", Up: migrateV3},
 	{Version: 4, Name: "collection and task flows", Up: migrateV4},
+	{Version: 5, Name: "progress and digest indexes", Up: migrateV5},
 }
 
 // latestVersion is the schema version this binary expects.

@@ -50,8 +50,8 @@ func runImport(ctx context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	if len(pos) != 2 || (pos[0] != "org" && pos[0] != "customers") {
-		return fmt.Errorf("%w: want org|customers FILE.csv", errUsage)
+	if len(pos) != 2 || (pos[0] != "org" && pos[0] != "customers" && pos[0] != "targets") {
+		return fmt.Errorf("%w: want org|customers|targets FILE.csv", errUsage)
 	}
 	f, err := os.Open(pos[1])
 	if err != nil {
@@ -80,6 +80,14 @@ func runImport(ctx context.Context, env *cliEnv, args []string) error {
 		rows, problems := customerRows(ctx, st, tenant.ID, records)
 		if bad = problems; len(bad) == 0 {
 			res, err = st.ImportCustomers(ctx, tenant.ID, rows)
+		}
+	case "targets":
+		rows, problems, warnings := targetRows(ctx, st, tenant.ID, records)
+		if bad = problems; len(bad) == 0 {
+			for _, w := range warnings {
+				fmt.Fprintf(env.stderr, "%s: warning: %s\n", pos[1], w)
+			}
+			res, err = st.ImportTargets(ctx, tenant.ID, rows)
 		}
 	}
 	if len(bad) > 0 {

@@ -45,11 +45,12 @@ func commands() []command {
 	return []command{
 		{"serve", "[--config FILE] [--demo]", "run the bot: HTTP server, platforms, outbox, scheduler", runServe},
 		{"migrate", "[--config FILE]", "bring the database schema up to date and exit", runMigrate},
-		{"import", "org|customers FILE.csv [--config FILE]", "import members or customers from CSV (all rows or none)", runImport},
+		{"import", "org|customers|targets FILE.csv [--config FILE]", "import members, customers or targets from CSV (all rows or none)", runImport},
 		{"export", "followups|collections|tasks|targets [--since DATE] [--format csv|jsonl] [--all] [--config FILE]", "write records to stdout", runExport},
-		{"sync", "lark [--config FILE]", "pull departments and people from the Lark contact API into teams and members", runSync},
 		{"parse", "[--now RFC3339] [--tz IANA] [--customers FILE]", "read messages on stdin (JSON lines or text), print what they report as JSON lines", runParse},
 		{"extract", "[--now RFC3339] [--tz IANA]", "read messages on stdin, print the times, numbers and money in them as JSON lines", runExtract},
+		{"digest", "[--team NAME] [--date YYYY-MM-DD] [--send] [--config FILE]", "print each team's progress card and its manager's morning digest (and queue them with --send)", runDigest},
+		{"sync", "lark [--config FILE]", "pull departments and people from the Lark contact API into teams and members", runSync},
 		{"version", "", "print version, commit and Go version", runVersion},
 	}
 }

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/salesbot/salesbot/bot"
-	"github.com/salesbot/salesbot/domain"
 	"github.com/salesbot/salesbot/handlers"
 )
 
@@ -17,7 +16,7 @@ func (m *Main) schedule() error {
 	replica := fmt.Sprintf("%s-%d", host, os.Getpid())
 	m.sched = bot.NewScheduler(m.Store, replica, m.Now, m.Log)
 	loc := m.Config.Location()
-	cal := domain.NewCalendar(nil)
+	cal := m.calendar()
 	rem := &handlers.Reminders{Store: m.Store, Out: m.Kernel, Tenant: m.Tenant.ID, Loc: loc,
 		StaleDays: m.Config.Followup.StaleDays}
 
@@ -46,6 +45,10 @@ func (m *Main) schedule() error {
 		{Name: "stale-deals", Slot: stale, Run: func(ctx context.Context, _ string) error {
 			return rem.StaleDeals(ctx, m.Now())
 		}},
+		// Each team's progress card and its manager's digest, in the
+		// team's time zone: the job looks every minute, and each team's
+		// card of the day is claimed in job_runs on its own.
+		{Name: "morning-cards", Slot: bot.Every(time.Minute), Run: m.digests(m.Kernel, replica).RunDue},
 		// Planned collections: 3 days before, on the due day, then daily;
 		// the manager after 7 days overdue. Each record is marked as it
 		// is reminded, so a notice goes out once per record and day.

@@ -34,6 +34,10 @@ func newRouter(m *Main) *bot.Router {
 		if route := followUps.Route(ctx, msg); route != "" {
 			return route
 		}
+		// /目标 is not an item intent of the parser: route it by its word.
+		if cmd, _, ok := parse.SlashCommand(msg.Text); ok && (cmd == "目标" || cmd == "target") {
+			return "target"
+		}
 		// The message's own time, so that "明天" in a replayed message
 		// reads as it did when it was written.
 		at := msg.At
@@ -53,6 +57,10 @@ func newRouter(m *Main) *bot.Router {
 	r.Handle("followup.reply", followUps.Reply)
 	r.Handle("followup.query", followUps.Query)
 	r.HandleAction("followup", followUps.Act)
+	progress := &handlers.Progress{Store: m.Store, Cal: m.calendar(), Loc: m.tenantLocation(), Now: m.Now}
+	r.Handle(string(parse.IntentProgress), progress.Answer)
+	targets := &handlers.Targets{Store: m.Store, Cal: m.calendar(), Loc: m.tenantLocation(), Now: m.Now}
+	r.Handle("target", targets.Command)
 	r.Handle(string(parse.IntentCollection), collections.Report)
 	r.Handle(handlers.RouteCollectionPlan, collections.Plan)
 	r.Handle(handlers.RouteCollectionConfirm, collections.ConfirmText)
