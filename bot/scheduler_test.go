@@ -142,3 +142,20 @@ func TestEvery(t *testing.T) {
 		t.Errorf("slots %q %q %q", a, b, c)
 	}
 }
+
+// Frequent triggers run once per slot on each replica without a job_runs row.
+func TestSchedulerUnclaimedJobs(t *testing.T) {
+	store := &jobRuns{}
+	now := time.Date(2026, 12, 2, 10, 0, 30, 0, time.UTC)
+	s := NewScheduler(store, "a", func() time.Time { return now }, nil)
+	runs := 0
+	s.Add(Job{Name: "tick", Tenant: "t", Slot: Every(time.Minute), Unclaimed: true,
+		Run: func(context.Context, string) error { runs++; return nil }})
+	s.RunDue(context.Background())
+	s.RunDue(context.Background())
+	now = now.Add(time.Minute)
+	s.RunDue(context.Background())
+	if runs != 2 || len(store.runs) != 0 {
+		t.Errorf("runs = %d, job_runs rows = %d; want 2 runs and no rows", runs, len(store.runs))
+	}
+}

@@ -348,6 +348,15 @@ func (t *table) writeJSONL(w io.Writer) error {
 
 // exportTable reads the records to export; follow-ups that were undone are
 // left out unless all is set.
+// dateOnly formats a stored calendar date (kept as midnight UTC), which must
+// not be shifted into a time zone.
+func dateOnly(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.UTC().Format(time.DateOnly)
+}
+
 func exportTable(ctx context.Context, st *storage.Store, tenant, what string, since time.Time, loc *time.Location, all bool) (*table, error) {
 	ts := func(t time.Time) any {
 		if t.IsZero() {
@@ -406,7 +415,7 @@ func exportTable(ctx context.Context, st *storage.Store, tenant, what string, si
 				confirmed = money(c.ConfirmedAmount)
 			}
 			t.rows = append(t.rows, []any{c.ID, c.MemberName, c.CustomerName, money(c.Amount), c.Currency, c.Status,
-				confirmed, str(c.ConfirmedByName), ts(c.ConfirmedAt), day(c.DueDate), str(c.RejectReason), ts(c.CreatedAt)})
+				confirmed, str(c.ConfirmedByName), ts(c.ConfirmedAt), dateOnly(c.DueDate), str(c.RejectReason), ts(c.CreatedAt)})
 		}
 		return t, nil
 	case "tasks":

@@ -135,3 +135,44 @@ func TestExport(t *testing.T) {
 		t.Errorf("--since in the future should export only the header, got %d lines", strings.Count(out, "\n"))
 	}
 }
+
+func TestImportTargets(t *testing.T) {
+	t.Setenv("SALESBOT_DATABASE_DSN", filepath.Join(t.TempDir(), "targets.db"))
+	if code, _, errOut := cli(t, "import", "org", "testdata/org.csv"); code != 0 {
+		t.Fatalf("import org: %s", errOut)
+	}
+
+	code, _, errOut := cli(t, "import", "targets", "testdata/targets_bad.csv")
+	if code == 0 {
+		t.Fatal("a targets file with bad rows was imported")
+	}
+	for _, line := range []string{":4:", ":5:", ":6:", ":7:"} {
+		if !strings.Contains(errOut, "targets_bad.csv"+line) {
+			t.Errorf("stderr does not report line %s:\n%s", line, errOut)
+		}
+	}
+	// Members' parts above the team's target are a bad row.
+	code, _, errOut = cli(t, "import", "targets", "testdata/targets_over.csv")
+	if code == 0 || !strings.Contains(errOut, "targets_over.csv:3:") {
+		t.Errorf("members over the team target: exit %d\n%s", code, errOut)
+	}
+	if _, out, _ := cli(t, "export", "targets"); strings.Count(out, "\n") != 1 {
+		t.Errorf("a bad file imported something:\n%s", out)
+	}
+
+	code, out, errOut := cli(t, "import", "targets", "testdata/targets.csv")
+	if code != 0 {
+		t.Fatalf("import targets: %d %s", code, errOut)
+	}
+	if !strings.Contains(out, "5 created") {
+		t.Errorf("import printed %q", out)
+	}
+	// 100+120+60 = 280万 of the team's 300万: imported, with a warning.
+	if !strings.Contains(errOut, "warning") {
+		t.Errorf("members' parts short of the team target gave no warning:\n%s", errOut)
+	}
+	_, out, _ = cli(t, "export", "targets", "--format", "jsonl")
+	if strings.Count(out, "\n") != 5 || !strings.Contains(out, `"value":3000000`) || !strings.Contains(out, `"scope_name":"张晓🚀"`) {
+		t.Errorf("export after import:\n%s", out)
+	}
+}

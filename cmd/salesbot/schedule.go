@@ -15,7 +15,9 @@ func (m *Main) schedule() error {
 	host, _ := os.Hostname()
 	replica := fmt.Sprintf("%s-%d", host, os.Getpid())
 	m.sched = bot.NewScheduler(m.Store, replica, m.Now, m.Log)
-	loc := m.Config.Location()
+	// The tenant's zone, as the handlers use it: "today" of a reminder is
+	// the same day the rollups were written under.
+	loc := m.tenantLocation()
 	cal := m.calendar()
 	rem := &handlers.Reminders{Store: m.Store, Out: m.Kernel, Tenant: m.Tenant.ID, Loc: loc,
 		StaleDays: m.Config.Followup.StaleDays}
@@ -48,14 +50,14 @@ func (m *Main) schedule() error {
 		// Each team's progress card and its manager's digest, in the
 		// team's time zone: the job looks every minute, and each team's
 		// card of the day is claimed in job_runs on its own.
-		{Name: "morning-cards", Slot: bot.Every(time.Minute), Run: m.digests(m.Kernel, replica).RunDue},
+		{Name: "morning-cards", Slot: bot.Every(time.Minute), Run: m.digests(m.Kernel, replica).RunDue, Unclaimed: true},
 		// Planned collections: 3 days before, on the due day, then daily;
 		// the manager after 7 days overdue. Each record is marked as it
 		// is reminded, so a notice goes out once per record and day.
 		{Name: "collection-reminders", Slot: collectionSlot, Run: collectionReminders.Run},
 		// Tasks: before the due time, when overdue, and to the manager a
 		// working day later; each task and stage is marked once.
-		{Name: "task-reminders", Slot: bot.Every(5 * time.Minute), Run: func(ctx context.Context, _ string) error {
+		{Name: "task-reminders", Slot: bot.Every(5 * time.Minute), Unclaimed: true, Run: func(ctx context.Context, _ string) error {
 			return taskReminders.Run(ctx, m.Now())
 		}},
 	} {
