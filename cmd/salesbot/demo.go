@@ -175,6 +175,24 @@ func newDemo(tenant string, now time.Time, loc *time.Location) *demoData {
 		}
 	}
 
+	// Deals won this month, so the progress cards show a spread of pace:
+	// some reps ahead of time progress, some behind.
+	if elapsed := today.Day() - 1; elapsed > 0 {
+		for ri, rep := range reps {
+			for k := range ri % 4 {
+				ci := (ri + k*len(reps)) % len(d.Customers)
+				cust := d.Customers[ci]
+				closed := at(1+rng.IntN(elapsed), 15, 0)
+				amount := domain.Yuan(float64((8 + rng.IntN(25)) * 10000))
+				d.Opportunities = append(d.Opportunities, domain.Opportunity{ID: domain.NewID(), TenantID: tenant,
+					CustomerID: cust.ID, OwnerID: rep.ID, Name: cust.Name + " 续约", Stage: domain.StageWon,
+					Amount: amount, Currency: "CNY", ExpectedClose: closed, ClosedAt: closed,
+					CreatedAt: at(45, 10, 0), UpdatedAt: closed})
+				stat(rep, closed).Signed += amount
+			}
+		}
+	}
+
 	// Collections: confirmed ones count toward targets; some are pending
 	// finance's confirmation; some planned, a few overdue.
 	for i, opp := range d.Opportunities {
@@ -241,7 +259,7 @@ func demoTargets(tenant string, d *demoData, reps []domain.Member, today time.Ti
 	month := today.Format("2006-01")
 	quarter := fmt.Sprintf("%d-Q%d", today.Year(), (int(today.Month())-1)/3+1)
 	perRep := map[domain.Metric]int64{
-		domain.MetricSigned:       int64(domain.Yuan(800000)),
+		domain.MetricSigned:       int64(domain.Yuan(500000)),
 		domain.MetricCollected:    int64(domain.Yuan(500000)),
 		domain.MetricNewCustomers: 3,
 		domain.MetricFollowUps:    40,
