@@ -18,6 +18,7 @@ type RoleStore interface {
 	UpdateMember(ctx context.Context, m domain.Member) error
 	EnsureChat(ctx context.Context, c domain.Chat) (domain.Chat, error)
 	AppendAudit(ctx context.Context, a domain.AuditEntry) error
+	TeamByName(ctx context.Context, tenant, name string) (domain.Team, error)
 }
 
 // Roles handles the admins' commands in chat: "/角色 @张三 财务" changes a
@@ -114,29 +115,58 @@ func (h *Roles) SetRole(ctx context.Context, m *bot.Message) (bot.Reply, error) 
 	return bot.Reply{Text: fmt.Sprintf("已把 %s 的角色从%s改为%s。", target.Name, before.Label(), role.Label())}, nil
 }
 
-// Bind handles "/绑定 财务" in a group chat: collection confirmations go to
-// this chat from now on instead of to each finance member.
+// Bind handles "/绑定 财务" and "/绑定 团队名" in a group chat: collection
+// confirmations go to the finance chat instead of to each finance member,
+// and a team's morning progress card goes to its team chat. The finance
+// chat is for admins to bind; a team chat for admins or that team's manager.
 func (h *Roles) Bind(ctx context.Context, m *bot.Message) (bot.Reply, error) {
-	admin, err := h.admin(ctx, m, "绑定群")
+	_, args, _ := parse.SlashCommand(parse.Normalize(m.Text))
+	const how = "用法:在财务群里说 /绑定 财务;在团队群里说 /绑定 团队名(例如 /绑定 华东一组)"
+	if len(args) != 1 {
+		return bot.Reply{Text: how}, nil
+	}
+	if m.Chat.Type != bot.GroupChat {
+		return bot.Reply{Text: "请在要绑定的群里说(私聊不能绑定)。" + how}, nil
+	}
+	if args[0] == "财务" || args[0] == "finance" {
+		admin, err := h.admin(ctx, m, "绑定财务群")
+		if err != nil {
+			return bot.Reply{}, err
+		}
+		return h.bind(ctx, m, admin, domain.Chat{Purpose: domain.PurposeFinance},
+			"已绑定为财务群:以后的回款确认卡片会发到这个群里。")
+	}
+	team, err := h.store.TeamByName(ctx, m.Tenant, args[0])
+	if domain.IsNotFound(err) {
+		return bot.Reply{Text: fmt.Sprintf("没有叫“%s”的团队。%s", args[0], how)}, nil
+	}
+	if err != nil {
+		return bot.Reply{}, fmt.Errorf("bind team chat: %w", err)
+	}
+	mb, err := h.store.MemberByID(ctx, m.Tenant, m.Member.ID)
 	if err != nil {
 		return bot.Reply{}, err
 	}
-	_, args, _ := parse.SlashCommand(parse.Normalize(m.Text))
-	if len(args) != 1 || (args[0] != "财务" && args[0] != "finance") {
-		return bot.Reply{Text: "用法:在财务群里说 /绑定 财务"}, nil
+	if !mb.Active || !(mb.Role == domain.RoleAdmin || mb.Role == domain.RoleManager && team.ManagerID == mb.ID) {
+		return bot.Reply{}, domain.Errorf(domain.Forbidden, "只有管理员或%s的经理可以绑定团队群。", team.Name)
 	}
-	if m.Chat.Type != bot.GroupChat {
-		return bot.Reply{Text: "请在财务群里说 /绑定 财务(私聊不能绑定)。"}, nil
-	}
-	c, err := h.store.EnsureChat(ctx, domain.Chat{TenantID: m.Tenant, Platform: string(m.Platform),
-		PlatformChatID: m.Chat.ID, Name: m.Chat.Name, Kind: domain.ChatGroup, Purpose: domain.PurposeFinance})
+	return h.bind(ctx, m, mb, domain.Chat{Purpose: domain.PurposeTeam, TeamID: team.ID},
+		fmt.Sprintf("已绑定为%s的团队群:每个工作日早上的进度卡片会发到这个群里。", team.Name))
+}
+
+// bind records this chat with the purpose (and team) of c, audited.
+func (h *Roles) bind(ctx context.Context, m *bot.Message, actor domain.Member, c domain.Chat, done string) (bot.Reply, error) {
+	c.TenantID, c.Platform, c.PlatformChatID = m.Tenant, string(m.Platform), m.Chat.ID
+	c.Name, c.Kind = m.Chat.Name, domain.ChatGroup
+	stored, err := h.store.EnsureChat(ctx, c)
 	if err != nil {
 		return bot.Reply{}, fmt.Errorf("bind chat: %w", err)
 	}
-	err = h.store.AppendAudit(ctx, domain.AuditEntry{TenantID: m.Tenant, ActorID: admin.ID, Action: "chat.bind",
-		Entity: "chat", EntityID: c.ID, After: `{"purpose":"finance"}`, SourceEventID: m.ID, At: h.now()})
+	after := fmt.Sprintf(`{"purpose":%q,"team_id":%q}`, c.Purpose, c.TeamID)
+	err = h.store.AppendAudit(ctx, domain.AuditEntry{TenantID: m.Tenant, ActorID: actor.ID, Action: "chat.bind",
+		Entity: "chat", EntityID: stored.ID, After: after, SourceEventID: m.ID, At: h.now()})
 	if err != nil {
 		return bot.Reply{}, fmt.Errorf("bind chat: %w", err)
 	}
-	return bot.Reply{Text: "已绑定为财务群:以后的回款确认卡片会发到这个群里。"}, nil
+	return bot.Reply{Text: done}, nil
 }

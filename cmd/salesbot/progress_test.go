@@ -196,8 +196,21 @@ func TestMorningCardsOnWorkdaysOnly(t *testing.T) {
 	holiday := startMainWith(t, "", true, func(m *Main) {
 		m.Now = func() time.Time { return time.Date(2026, 10, 2, 8, 50, 0, 0, loc) } // 国庆
 	})
+	before, err := holiday.Store.CountRows(ctx, holiday.Tenant.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
 	holiday.sched.RunDue(ctx)
-	time.Sleep(300 * time.Millisecond) // nothing is expected, so nothing to poll for
+	// Each team's card is claimed in job_runs, in the transaction that
+	// queues it, before RunDue returns: the table tells now, without
+	// waiting for a delivery that should never come.
+	after, err := holiday.Store.CountRows(ctx, holiday.Tenant.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after["job_runs"] != before["job_runs"] {
+		t.Errorf("on National Day the morning claimed cards: job_runs %d → %d", before["job_runs"], after["job_runs"])
+	}
 	if got := countTeamCards(t, holiday); got != 0 {
 		t.Errorf("%d progress cards on National Day, want 0", got)
 	}
@@ -266,7 +279,12 @@ func TestTwoReplicasSendEachCardOnce(t *testing.T) {
 	}
 	wg.Wait()
 	got := waitCards(t, 4, a, b)
-	time.Sleep(500 * time.Millisecond) // a duplicate would arrive now
+	// Every card was queued before RunDue returned: the outbox tells
+	// whether a duplicate exists, without waiting for one to arrive.
+	var queued int
+	if err := admin.QueryRow("SELECT COUNT(*) FROM " + name + ".outbox WHERE payload LIKE '%签约额进度%'").Scan(&queued); err != nil || queued != 4 {
+		t.Errorf("%d progress cards queued (%v), want 4 (one per team chat)", queued, err)
+	}
 	if got = countTeamCards(t, a, b); got != 4 {
 		t.Errorf("two replicas delivered %d progress cards, want 4 (one per team chat)", got)
 	}
