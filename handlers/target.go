@@ -251,12 +251,19 @@ func mayTarget(b *board, asker domain.Member, scope domain.Scope, scopeID string
 	}
 	switch scope {
 	case domain.ScopeCompany:
+		// The head of the one top-level department may set the company's
+		// target; with several top-level teams (an imported flat org) no
+		// manager speaks for the whole company, so only admins may.
+		var roots []domain.Team
 		for _, t := range b.teams {
-			if t.ManagerID == asker.ID && t.ParentID == "" {
-				return nil
+			if t.ParentID == "" {
+				roots = append(roots, t)
 			}
 		}
-		return domain.Errorf(domain.Forbidden, "只有管理员或部门负责人可以设置公司目标。")
+		if len(roots) == 1 && roots[0].ManagerID == asker.ID {
+			return nil
+		}
+		return domain.Errorf(domain.Forbidden, "只有管理员或全公司唯一上级部门的负责人可以设置公司目标。")
 	case domain.ScopeTeam:
 		if managed[scopeID] {
 			return nil

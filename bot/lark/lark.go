@@ -118,10 +118,12 @@ func (a *Adapter) Limits() bot.Limits {
 	}
 }
 
-// UpdatesCardInCallback reports that a button press's updated card travels
-// in the answer to Lark's card.action.trigger callback
-// (bot.CallbackCardUpdater), so the kernel does not PATCH it again.
-func (a *Adapter) UpdatesCardInCallback() bool { return true }
+// UpdatesCardInCallback reports false (bot.CallbackCardUpdater): the updated
+// card travels in the answer to Lark's card.action.trigger callback when it
+// is ready within Lark's 3 s, and the outbox PATCHes it as well, so a press
+// answered late (or an answer Lark dropped) never leaves a stale card with
+// live buttons.
+func (a *Adapter) UpdatesCardInCallback() bool { return false }
 
 // sdkLogger sends the SDK's log lines to slog.
 type sdkLogger struct{ log *slog.Logger }

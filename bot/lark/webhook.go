@@ -195,13 +195,32 @@ func (a *Adapter) dispatch(ctx context.Context, sink bot.Sink, h header, raw jso
 		}
 		return ack, nil
 	case typeCardAction:
+		// Lark waits 3 s for the answer, counted from now.
+		late := time.NewTimer(callbackBudget)
+		defer late.Stop()
 		ev, err := a.actionEvent(ctx, h, raw)
 		if err != nil {
 			return nil, badRequest(err.Error())
 		}
-		dctx, cancel := context.WithTimeout(ctx, callbackBudget)
-		defer cancel()
-		res, err := sink.Deliver(dctx, ev)
+		type delivered struct {
+			res bot.Result
+			err error
+		}
+		done := make(chan delivered, 1)
+		go func() {
+			res, err := sink.Deliver(context.WithoutCancel(ctx), ev)
+			done <- delivered{res, err}
+		}()
+		var res bot.Result
+		select {
+		case d := <-done:
+			res, err = d.res, d.err
+		case <-late.C:
+			// The press is stored and still being handled; the outbox
+			// PATCHes the card when it is (UpdatesCardInCallback is false).
+			a.log.WarnContext(ctx, "lark card click answered before it was handled", "event_id", ev.ID)
+			return actionAnswer(bot.Result{Toast: "已收到,正在处理…"}), nil
+		}
 		switch {
 		case errors.Is(err, bot.ErrUnknownTenant):
 			a.log.WarnContext(ctx, "lark card click from an unknown tenant refused", "tenant_key", ev.TenantKey)

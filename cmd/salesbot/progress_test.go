@@ -83,6 +83,18 @@ func TestProgressAndTargetsInConsole(t *testing.T) {
 	if !strings.Contains(absurd.Text, "离谱") {
 		t.Errorf("an absurd target: %q", absurd.Text)
 	}
+	// A team's manager does not speak for the company; the head of the one
+	// top-level department does.
+	if company := tm.say(t, teamChat, mgr.ID, "/目标 公司 本月 签约 3000万"); !strings.Contains(company.Text, "只有管理员") {
+		t.Errorf("a team manager setting the company target got %q %s", company.Text, company.Card)
+	}
+	for _, m := range ms {
+		if m.Name == "孙总" {
+			if company := tm.say(t, "dm:"+m.ID, m.ID, "/目标 公司 本月 签约 3000万"); !strings.Contains(string(company.Card), "目标已设置") {
+				t.Errorf("the sales department's head setting the company target got %q %s", company.Text, company.Card)
+			}
+		}
+	}
 	team := tm.say(t, teamChat, mgr.ID, rep.Team+"本月进度")
 	if !strings.Contains(string(team.Card), rep.Team+" · 本月签约额进度") {
 		t.Errorf("named team progress: %s", team.Card)
