@@ -83,13 +83,29 @@ func (s *Store) syncTeams(ctx context.Context, tenant string, depts []DirectoryD
 		}
 		teams[d.ID] = t
 	}
+	// Departments are matched to teams by name: two departments with one
+	// name share a team, whose parent would then flip between runs, so
+	// such a team keeps the parent it has.
+	names := map[string]int{}
+	for _, d := range depts {
+		names[d.Name]++
+	}
+	all, err := s.Teams(ctx, tenant)
+	if err != nil {
+		return nil, err
+	}
+	parentOf := make(map[string]string, len(all))
+	for _, t := range all {
+		parentOf[t.ID] = t.ParentID
+	}
 	for _, d := range depts {
 		t, ok := teams[d.ID]
 		if !ok {
 			continue
 		}
 		parent, ok := teams[d.ParentID]
-		if !ok || parent.ID == t.ID || t.ParentID == parent.ID {
+		if !ok || parent.ID == t.ID || t.ParentID == parent.ID || names[d.Name] > 1 || names[teamName(depts, d.ParentID)] > 1 ||
+			wouldLoop(parentOf, t.ID, parent.ID) {
 			if !created[d.ID] {
 				res.Unchanged++
 			}
@@ -100,12 +116,34 @@ func (s *Store) syncTeams(ctx context.Context, tenant string, depts []DirectoryD
 			return nil, fmt.Errorf("team %s parent: %w", t.Name, err)
 		}
 		t.ParentID = parent.ID
+		parentOf[t.ID] = parent.ID
 		teams[d.ID] = t
 		if !created[d.ID] {
 			res.TeamsUpdated++
 		}
 	}
 	return teams, nil
+}
+
+// teamName is the name of the department with the id, or "".
+func teamName(depts []DirectoryDept, id string) string {
+	for _, d := range depts {
+		if d.ID == id {
+			return d.Name
+		}
+	}
+	return ""
+}
+
+// wouldLoop reports whether making parent the parent of team would close a
+// loop in the team tree (parent is team itself or below it).
+func wouldLoop(parentOf map[string]string, team, parent string) bool {
+	for id, steps := parent, 0; id != "" && steps <= len(parentOf); id, steps = parentOf[id], steps+1 {
+		if id == team {
+			return true
+		}
+	}
+	return false
 }
 
 func (s *Store) syncPerson(ctx context.Context, tenant, platform string, p DirectoryPerson, teams map[string]domain.Team, res *SyncResult) error {

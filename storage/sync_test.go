@@ -108,3 +108,47 @@ func memberOf(t *testing.T, s *storage.Store, tenant, name string) domain.Member
 	}
 	return ms[0]
 }
+
+// Two departments with one name share a team whose parent would flip at
+// every run, and a department named like an ancestor would close a loop in
+// the team tree: neither happens, and a second run changes nothing.
+func TestSyncDirectoryAmbiguousNames(t *testing.T) {
+	forEachDB(t, func(t *testing.T, s *storage.Store) {
+		ctx := context.Background()
+		tn, err := s.EnsureTenant(ctx, "同名公司", "Asia/Shanghai")
+		if err != nil {
+			t.Fatal(err)
+		}
+		depts := []storage.DirectoryDept{
+			{ID: "od-e", ParentID: "0", Name: "华东区"},
+			{ID: "od-s", ParentID: "0", Name: "华南区"},
+			{ID: "od-e1", ParentID: "od-e", Name: "销售一组"},
+			{ID: "od-s1", ParentID: "od-s", Name: "销售一组"},
+			{ID: "od-x", ParentID: "od-e1", Name: "华东区"}, // a sub-department named like its grandparent
+		}
+		if _, err := s.SyncDirectory(ctx, tn.ID, "lark", depts, nil); err != nil {
+			t.Fatal(err)
+		}
+		again, err := s.SyncDirectory(ctx, tn.ID, "lark", depts, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if again.TeamsCreated != 0 || again.TeamsUpdated != 0 {
+			t.Errorf("second sync = %+v, want nothing changed", again)
+		}
+		teams, _ := s.Teams(ctx, tn.ID)
+		parent := map[string]string{}
+		for _, tm := range teams {
+			parent[tm.ID] = tm.ParentID
+		}
+		for _, tm := range teams {
+			seen := map[string]bool{}
+			for id := tm.ID; id != ""; id = parent[id] {
+				if seen[id] {
+					t.Fatalf("the team tree has a loop through %s", tm.Name)
+				}
+				seen[id] = true
+			}
+		}
+	})
+}
