@@ -125,6 +125,9 @@ func (s *Scheduler) RunDue(ctx context.Context) int {
 	return ran
 }
 
+// CatchUp is how late a daily or weekly slot may still run.
+const CatchUp = time.Hour
+
 // DailyAt returns a Slot function for a job that runs once a day at the
 // local clock time hhmm ("18:00") in loc, on the days when runOn (nil = every
 // day) is true. The slot is the local date.
@@ -136,7 +139,10 @@ func DailyAt(hhmm string, loc *time.Location, runOn func(day time.Time) bool) (f
 	minutes := at.Hour()*60 + at.Minute()
 	return func(now time.Time) string {
 		local := now.In(loc)
-		if local.Hour()*60+local.Minute() < minutes {
+		late := local.Hour()*60 + local.Minute() - minutes
+		// A slot missed while the bot was down is caught up within the
+		// hour, not later: an 18:00 nudge at 23:30 helps nobody.
+		if late < 0 || late > int(CatchUp/time.Minute) {
 			return ""
 		}
 		if runOn != nil && !runOn(local) {
@@ -146,9 +152,9 @@ func DailyAt(hhmm string, loc *time.Location, runOn func(day time.Time) bool) (f
 	}, nil
 }
 
-// WeeklyAt returns a Slot function for a job that runs once a week, on the
-// first day of the ISO week at or after weekday when runOn allows, at hhmm in
-// loc. The slot is the ISO week ("2026-W48").
+// WeeklyAt returns a Slot function for a job that runs once a week, at hhmm
+// in loc on the first day from weekday on that runOn allows (caught up
+// within CatchUp). The slot is the ISO week ("2026-W48").
 func WeeklyAt(weekday time.Weekday, hhmm string, loc *time.Location, runOn func(day time.Time) bool) (func(time.Time) string, error) {
 	daily, err := DailyAt(hhmm, loc, runOn)
 	if err != nil {
@@ -158,6 +164,13 @@ func WeeklyAt(weekday time.Weekday, hhmm string, loc *time.Location, runOn func(
 		local := now.In(loc)
 		if isoDay(local.Weekday()) < isoDay(weekday) || daily(now) == "" {
 			return ""
+		}
+		// The first day of the week at or after weekday that runOn allows
+		// (a Monday holiday moves the run to Tuesday).
+		for back := 1; back <= isoDay(local.Weekday())-isoDay(weekday); back++ {
+			if d := local.AddDate(0, 0, -back); runOn == nil || runOn(d) {
+				return "" // an earlier day of this week ran (or runs) it
+			}
 		}
 		y, w := local.ISOWeek()
 		return fmt.Sprintf("%d-W%02d", y, w)

@@ -72,9 +72,13 @@ func TestSchedulerRunsEachSlotOnceAcrossReplicas(t *testing.T) {
 	if n := a.RunDue(ctx); n != 0 {
 		t.Fatalf("ran on a Saturday")
 	}
-	now = time.Date(2026, 11, 30, 20, 0, 0, 0, loc) // Monday, started late
+	now = time.Date(2026, 11, 30, 18, 40, 0, 0, loc) // Monday, started 40 minutes late
 	if n := b.RunDue(ctx); n != 1 {
-		t.Fatalf("a replica starting after the time did not run today's slot")
+		t.Fatalf("a replica starting after the time did not catch up today's slot")
+	}
+	now = time.Date(2026, 12, 1, 20, 30, 0, 0, loc) // Tuesday, down until 2½ hours after
+	if n := a.RunDue(ctx); n != 0 {
+		t.Fatalf("a slot missed by more than an hour ran anyway")
 	}
 	if want := []string{"2026-11-27", "2026-11-30"}; len(ran) != 2 || ran[0] != want[0] || ran[1] != want[1] {
 		t.Errorf("slots run = %v, want %v", ran, want)
@@ -108,13 +112,22 @@ func TestWeeklyAt(t *testing.T) {
 	}{
 		{"Monday before nine", time.Date(2026, 11, 30, 8, 59, 0, 0, loc), ""},
 		{"Monday at nine", time.Date(2026, 11, 30, 9, 0, 0, 0, loc), "2026-W49"},
-		{"Wednesday, same week", time.Date(2026, 12, 2, 15, 0, 0, 0, loc), "2026-W49"},
-		{"Sunday, same week", time.Date(2026, 12, 6, 10, 0, 0, 0, loc), "2026-W49"},
+		{"Monday, caught up within the hour", time.Date(2026, 11, 30, 9, 59, 0, 0, loc), "2026-W49"},
+		{"Monday, too late", time.Date(2026, 11, 30, 11, 0, 0, 0, loc), ""},
+		{"Wednesday at nine: not the first day", time.Date(2026, 12, 2, 9, 0, 0, 0, loc), ""},
 	}
 	for _, tt := range tests {
 		if got := slot(tt.now); got != tt.want {
 			t.Errorf("%s: slot = %q, want %q", tt.name, got, tt.want)
 		}
+	}
+	// A Monday off moves the run to Tuesday.
+	noMonday, _ := WeeklyAt(time.Monday, "09:00", loc, func(d time.Time) bool { return d.Weekday() != time.Monday })
+	if got := noMonday(time.Date(2026, 12, 1, 9, 5, 0, 0, loc)); got != "2026-W49" {
+		t.Errorf("Tuesday after a Monday off: slot = %q, want 2026-W49", got)
+	}
+	if got := noMonday(time.Date(2026, 11, 30, 9, 5, 0, 0, loc)); got != "" {
+		t.Errorf("a Monday off: slot = %q, want none", got)
 	}
 	if _, err := DailyAt("25:00", loc, nil); err == nil {
 		t.Error("DailyAt accepted 25:00")
