@@ -41,6 +41,7 @@ func runDigest(ctx context.Context, env *cliEnv, args []string) error {
 	team := fs.String("team", "", "only this team (by name)")
 	date := fs.String("date", "", "the morning of this day (YYYY-MM-DD); default today")
 	send := fs.Bool("send", false, "also send the cards: queue them in the outbox for the running bot to deliver")
+	force := fs.Bool("force", false, "with --send: send even the cards already sent for that day")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -90,19 +91,47 @@ func runDigest(ctx context.Context, env *cliEnv, args []string) error {
 		if !*send {
 			continue
 		}
-		var outs []bot.Outgoing
+		var cardOuts, digestOuts []bot.Outgoing
 		if tm.Progress != nil {
 			for _, c := range chats {
 				if c.TeamID == tm.Team.ID && c.Purpose == domain.PurposeTeam {
-					outs = append(outs, bot.Outgoing{Platform: bot.Platform(c.Platform), To: bot.Target{ChatID: c.PlatformChatID}, Card: tm.Progress})
+					cardOuts = append(cardOuts, bot.Outgoing{Platform: bot.Platform(c.Platform), To: bot.Target{ChatID: c.PlatformChatID}, Card: tm.Progress})
 				}
 			}
 		}
 		if tm.Digest != nil {
-			outs = append(outs, bot.Outgoing{To: bot.Target{MemberID: tm.Team.ManagerID}, Card: tm.Digest})
+			digestOuts = append(digestOuts, bot.Outgoing{To: bot.Target{MemberID: tm.Team.ManagerID}, Card: tm.Digest})
 		}
-		if err := out.Enqueue(ctx, tenant.ID, outs...); err != nil {
-			return err
+		// Claimed like the scheduler's own sends, so the morning run does
+		// not send the same cards again (and a second --send neither).
+		slot := day.In(loc).Format(time.DateOnly) + "/" + tm.Team.ID
+		for _, job := range []struct {
+			name string
+			outs []bot.Outgoing
+		}{{handlers.JobProgressCard, cardOuts}, {handlers.JobDigest, digestOuts}} {
+			if len(job.outs) == 0 {
+				continue
+			}
+			err := st.InTx(ctx, func(ctx context.Context) error {
+				ok, err := st.ClaimJobRun(ctx, job.name, tenant.ID, slot, "cli", time.Now())
+				if err != nil {
+					return err
+				}
+				if !ok && !*force {
+					fmt.Fprintf(env.stderr, "%s: the %s of %s was already sent (use --force to send it again)\n",
+						tm.Team.Name, job.name, day.In(loc).Format(time.DateOnly))
+					return nil
+				}
+				if ok {
+					if err := st.FinishJobRun(ctx, job.name, tenant.ID, slot, "done", "", time.Now()); err != nil {
+						return err
+					}
+				}
+				return out.Enqueue(ctx, tenant.ID, job.outs...)
+			})
+			if err != nil {
+				return err
+			}
 		}
 	}
 	if printed == 0 {

@@ -130,8 +130,18 @@ func TestDigestCommand(t *testing.T) {
 		t.Errorf("bad --date: exit %d, want 2", code)
 	}
 	code, _, errOut = cli(t, "digest", "--send", "--date", "2026-12-02")
-	if code != 0 || !strings.Contains(errOut, "queued") {
+	if code != 0 || !strings.Contains(errOut, "queued") || strings.Contains(errOut, "queued 0 ") {
 		t.Errorf("digest --send: %d %s", code, errOut)
+	}
+	// The day's cards are claimed: neither a second --send nor the morning
+	// run sends them again, unless asked to.
+	code, _, errOut = cli(t, "digest", "--send", "--date", "2026-12-02")
+	if code != 0 || !strings.Contains(errOut, "already sent") || !strings.Contains(errOut, "queued 0 ") {
+		t.Errorf("second digest --send: %d %s", code, errOut)
+	}
+	code, _, errOut = cli(t, "digest", "--send", "--force", "--date", "2026-12-02")
+	if code != 0 || strings.Contains(errOut, "queued 0 ") {
+		t.Errorf("digest --send --force: %d %s", code, errOut)
 	}
 }
 
