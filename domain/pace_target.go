@@ -34,7 +34,9 @@ func NewTargetSet(targets []Target) *TargetSet {
 }
 
 // Value returns the target and whether there is one: set directly for the
-// period, or the sum of its parts' targets when at least one part has one.
+// period, or the sum of its parts' targets when every part has one (a
+// quarter with only November's target has no quarter target: comparing the
+// whole quarter's results with one month's target would call it reached).
 func (s *TargetSet) Value(scope Scope, scopeID string, m Metric, p Period, tier Tier) (int64, bool) {
 	if s == nil {
 		return 0, false
@@ -42,15 +44,19 @@ func (s *TargetSet) Value(scope Scope, scopeID string, m Metric, p Period, tier 
 	if v, ok := s.values[targetKey{scope, scopeID, m, p.String(), tier}]; ok {
 		return v, true
 	}
-	var sum int64
-	found := false
-	for _, part := range p.Parts() {
-		if v, ok := s.Value(scope, scopeID, m, part, tier); ok {
-			sum += v
-			found = true
-		}
+	parts := p.Parts()
+	if len(parts) == 0 {
+		return 0, false
 	}
-	return sum, found
+	var sum int64
+	for _, part := range parts {
+		v, ok := s.Value(scope, scopeID, m, part, tier)
+		if !ok {
+			return 0, false
+		}
+		sum += v
+	}
+	return sum, true
 }
 
 // TiersReached returns the tiers whose target actual has reached, lowest

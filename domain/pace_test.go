@@ -129,6 +129,13 @@ func TestTargetRollUp(t *testing.T) {
 		{Scope: ScopeTeam, ScopeID: "a", Metric: MetricSigned, Period: "2026-Q1", Tier: TierTarget, Value: 50},
 		{Scope: ScopeTeam, ScopeID: "b", Metric: MetricSigned, Period: "2026-Q4", Tier: TierTarget, Value: 999},
 		{Scope: ScopeTeam, ScopeID: "b", Metric: MetricSigned, Period: "2026-10", Tier: TierTarget, Value: 1},
+		{Scope: ScopeTeam, ScopeID: "d", Metric: MetricSigned, Period: "2026-11", Tier: TierTarget, Value: 100},
+		{Scope: ScopeTeam, ScopeID: "e", Metric: MetricSigned, Period: "2026-Q1", Tier: TierTarget, Value: 10},
+		{Scope: ScopeTeam, ScopeID: "e", Metric: MetricSigned, Period: "2026-Q2", Tier: TierTarget, Value: 20},
+		{Scope: ScopeTeam, ScopeID: "e", Metric: MetricSigned, Period: "2026-07", Tier: TierTarget, Value: 1},
+		{Scope: ScopeTeam, ScopeID: "e", Metric: MetricSigned, Period: "2026-08", Tier: TierTarget, Value: 2},
+		{Scope: ScopeTeam, ScopeID: "e", Metric: MetricSigned, Period: "2026-09", Tier: TierTarget, Value: 3},
+		{Scope: ScopeTeam, ScopeID: "e", Metric: MetricSigned, Period: "2026-Q4", Tier: TierTarget, Value: 40},
 	})
 	tests := []struct {
 		name, id, period string
@@ -137,7 +144,9 @@ func TestTargetRollUp(t *testing.T) {
 	}{
 		{"month set directly", "a", "2026-11", 200, true},
 		{"quarter from months", "a", "2026-Q4", 600, true},
-		{"year from quarters, one set directly", "a", "2026", 650, true},
+		{"year with quarters missing has none", "a", "2026", 0, false},
+		{"quarter with a month missing has none", "d", "2026-Q4", 0, false},
+		{"year from quarters, set directly or from months", "e", "2026", 76, true},
 		{"quarter set directly wins over months", "b", "2026-Q4", 999, true},
 		{"nothing set", "c", "2026-Q4", 0, false},
 	}

@@ -101,12 +101,21 @@ func (w *webhook) handle(ctx context.Context, h http.Header, body []byte) (any, 
 			signed = true
 		}
 	}
+	// Only a URL check comes unsigned; anything else unsigned that does not
+	// even open is refused as unauthenticated, not as malformed.
+	unsignedRefusal := a.cfg.EncryptKey != "" && !signed
 	plain, encrypted, err := w.open(body)
 	if err != nil {
+		if unsignedRefusal {
+			return nil, unauthorized("unsigned event")
+		}
 		return nil, err
 	}
 	var env envelope
 	if err := json.Unmarshal(plain, &env); err != nil {
+		if unsignedRefusal {
+			return nil, unauthorized("unsigned event")
+		}
 		return nil, badRequest("body is not a JSON event")
 	}
 	if env.Type == "url_verification" {

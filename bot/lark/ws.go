@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	larkcore "github.com/larksuite/oapi-sdk-go/v3/core"
 	larkevent "github.com/larksuite/oapi-sdk-go/v3/event"
@@ -38,19 +39,31 @@ func (a *Adapter) Run(ctx context.Context, sink bot.Sink) error {
 			resp, _ := ans.(*callback.CardActionTriggerResponse)
 			return resp, nil
 		})
-	cli := larkws.NewClient(a.cfg.AppID, a.cfg.AppSecret,
-		larkws.WithEventHandler(d),
-		larkws.WithDomain(a.cfg.BaseURL),
-		larkws.WithLogLevel(larkcore.LogLevelError),
-		larkws.WithLogger(sdkLogger{a.log}),
-		larkws.WithOnReady(func() { a.log.Info("lark long connection ready") }),
-		larkws.WithOnReconnecting(func() { a.log.Warn("lark long connection reconnecting") }),
-	)
-	err := cli.Start(ctx)
-	if ctx.Err() != nil {
-		return nil
+	// The SDK reconnects by itself, but gives up for good on some client
+	// errors (too many connections during a rolling deploy, a refused
+	// handshake): then start a new client after a pause, for as long as
+	// salesbot runs, instead of going deaf while looking healthy.
+	for attempt := 0; ; attempt++ {
+		cli := larkws.NewClient(a.cfg.AppID, a.cfg.AppSecret,
+			larkws.WithEventHandler(d),
+			larkws.WithDomain(a.cfg.BaseURL),
+			larkws.WithLogLevel(larkcore.LogLevelError),
+			larkws.WithLogger(sdkLogger{a.log}),
+			larkws.WithOnReady(func() { a.log.Info("lark long connection ready") }),
+			larkws.WithOnReconnecting(func() { a.log.Warn("lark long connection reconnecting") }),
+		)
+		err := cli.Start(ctx)
+		if ctx.Err() != nil {
+			return nil
+		}
+		wait := bot.Backoff(min(attempt, 6))
+		a.log.Error("lark long connection stopped; starting again", "err", err, "retry_in", wait)
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(wait):
+		}
 	}
-	return fmt.Errorf("lark long connection: %w", err)
 }
 
 // dispatchRaw handles one long-connection event from its raw JSON. An error
