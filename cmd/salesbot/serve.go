@@ -96,6 +96,9 @@ func (m *Main) Open(ctx context.Context) error {
 	if err := m.openLark(ctx, mux); err != nil {
 		return err
 	}
+	if err := m.openWeCom(ctx, mux); err != nil {
+		return err
+	}
 	m.handler = limitBody(mux, maxBody)
 	return nil
 }

@@ -1,0 +1,104 @@
+package wecom
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"sync"
+	"time"
+)
+
+// tokenCache holds the app's access_token until five minutes before it
+// expires, or until the API says it is invalid (evict): the SDK keeps a
+// stale token until its TTL, so the adapter keeps its own.
+type tokenCache struct {
+	fetch func(ctx context.Context) (token string, ttl time.Duration, err error)
+	now   func() time.Time
+
+	mu     sync.Mutex
+	token  string
+	expiry time.Time
+}
+
+func (c *tokenCache) get(ctx context.Context) (string, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.token != "" && c.now().Before(c.expiry) {
+		return c.token, nil
+	}
+	tok, ttl, err := c.fetch(ctx)
+	if err != nil {
+		return "", err
+	}
+	c.token, c.expiry = tok, c.now().Add(ttl-5*time.Minute)
+	return tok, nil
+}
+
+// evict forgets token, unless another caller already replaced it.
+func (c *tokenCache) evict(token string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.token == token {
+		c.token = ""
+	}
+}
+
+// apiError is an answer with a non-zero errcode (or a failed HTTP status).
+type apiError struct {
+	Status  int
+	ErrCode int
+	ErrMsg  string
+}
+
+func (e *apiError) Error() string {
+	if e.ErrCode == 0 {
+		return fmt.Sprintf("wecom: HTTP %d", e.Status)
+	}
+	return fmt.Sprintf("wecom: errcode %d: %s", e.ErrCode, e.ErrMsg)
+}
+
+// fetchToken calls gettoken.
+func (a *Adapter) fetchToken(ctx context.Context) (string, time.Duration, error) {
+	u := a.cfg.BaseURL + "/cgi-bin/gettoken?corpid=" + url.QueryEscape(a.cfg.CorpID) +
+		"&corpsecret=" + url.QueryEscape(a.cfg.Secret)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return "", 0, err
+	}
+	var ans struct {
+		ErrCode     int    `json:"errcode"`
+		ErrMsg      string `json:"errmsg"`
+		AccessToken string `json:"access_token"`
+		ExpiresIn   int    `json:"expires_in"`
+	}
+	if err := a.do(req, &ans); err != nil {
+		return "", 0, fmt.Errorf("gettoken: %w", err)
+	}
+	if ans.ErrCode != 0 || ans.AccessToken == "" {
+		return "", 0, fmt.Errorf("gettoken: %w", &apiError{Status: 200, ErrCode: ans.ErrCode, ErrMsg: ans.ErrMsg})
+	}
+	ttl := time.Duration(ans.ExpiresIn) * time.Second
+	if ttl < 10*time.Minute {
+		ttl = 10 * time.Minute
+	}
+	return ans.AccessToken, ttl, nil
+}
+
+// do sends req and decodes the JSON answer into v; a non-2xx status is an
+// *apiError carrying it.
+func (a *Adapter) do(req *http.Request, v any) error {
+	resp, err := a.hc.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode/100 != 2 {
+		return &apiError{Status: resp.StatusCode}
+	}
+	if err := json.NewDecoder(http.MaxBytesReader(nil, resp.Body, 1<<20)).Decode(v); err != nil {
+		return fmt.Errorf("decode answer: %w", err)
+	}
+	return nil
+}
