@@ -99,6 +99,9 @@ func (m *Main) Open(ctx context.Context) error {
 	if err := m.openWeCom(ctx, mux); err != nil {
 		return err
 	}
+	if err := m.openDingTalk(ctx, mux); err != nil {
+		return err
+	}
 	m.handler = limitBody(mux, maxBody)
 	return nil
 }

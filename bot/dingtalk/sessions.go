@@ -1,0 +1,76 @@
+package dingtalk
+
+import (
+	"container/list"
+	"sync"
+	"time"
+)
+
+// maxSessions bounds the sessionWebhook memory.
+const maxSessions = 10000
+
+// session is what a received message tells us about its conversation: the
+// sessionWebhook to answer through until it expires (about 90 minutes), and,
+// for a direct chat, the sender's staffId for the OpenAPI fallback.
+type session struct {
+	webhook string
+	expires time.Time
+	direct  bool
+	staffID string
+}
+
+// sessions remembers the latest session per conversation and per message,
+// least recently stored first out.
+//
+// Limits: it is in memory only, per process. After a restart, on another
+// replica, or once more than maxSessions keys have come in since, a reply
+// goes through the OpenAPI instead — which works for group chats
+// (openConversationId is the chat id) but not for a direct chat the process
+// no longer remembers, since a direct conversation id does not name the
+// user (that send fails permanently and is dead-lettered, logged).
+type sessions struct {
+	mu    sync.Mutex
+	max   int
+	order *list.List // of string keys, oldest at the front
+	byKey map[string]*list.Element
+	vals  map[string]session
+}
+
+func newSessions(max int) *sessions {
+	return &sessions{max: max, order: list.New(), byKey: map[string]*list.Element{}, vals: map[string]session{}}
+}
+
+func (s *sessions) put(key string, v session) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if e, ok := s.byKey[key]; ok {
+		s.order.MoveToBack(e)
+	} else {
+		s.byKey[key] = s.order.PushBack(key)
+	}
+	s.vals[key] = v
+	for s.order.Len() > s.max {
+		old := s.order.Remove(s.order.Front()).(string)
+		delete(s.byKey, old)
+		delete(s.vals, old)
+	}
+}
+
+func (s *sessions) get(key string) (session, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	v, ok := s.vals[key]
+	return v, ok
+}
+
+// dropWebhook forgets a webhook that failed, keeping the rest of the entry.
+func (s *sessions) dropWebhook(keys ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, k := range keys {
+		if v, ok := s.vals[k]; ok {
+			v.webhook = ""
+			s.vals[k] = v
+		}
+	}
+}

@@ -1,0 +1,173 @@
+package dingtalk
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/salesbot/salesbot/bot"
+)
+
+// CallbackPath is where DingTalk posts the robot's messages in HTTP mode.
+const CallbackPath = "/callbacks/dingtalk"
+
+// Routes mounts POST /callbacks/dingtalk in webhook mode (bot.Webhook).
+func (a *Adapter) Routes(sink bot.Sink) map[string]http.Handler {
+	if a.cfg.Mode != ModeWebhook {
+		return nil
+	}
+	return map[string]http.Handler{"POST " + CallbackPath: &webhook{a: a, sink: sink}}
+}
+
+type webhook struct {
+	a    *Adapter
+	sink bot.Sink
+}
+
+// Message is the robot message payload (PLATFORMS.md §3.2), the body of an
+// HTTP-mode callback and the data of a Stream bot frame.
+type Message struct {
+	ConversationID            string   `json:"conversationId"`
+	ConversationType          string   `json:"conversationType"` // "1" single, "2" group
+	ConversationTitle         string   `json:"conversationTitle,omitempty"`
+	SenderID                  string   `json:"senderId,omitempty"`
+	SenderStaffID             string   `json:"senderStaffId"`
+	SenderNick                string   `json:"senderNick"`
+	SenderCorpID              string   `json:"senderCorpId,omitempty"`
+	ChatbotCorpID             string   `json:"chatbotCorpId,omitempty"`
+	ChatbotUserID             string   `json:"chatbotUserId,omitempty"`
+	RobotCode                 string   `json:"robotCode,omitempty"`
+	MsgID                     string   `json:"msgId"`
+	CreateAt                  int64    `json:"createAt,omitempty"`
+	IsInAtList                bool     `json:"isInAtList,omitempty"`
+	AtUsers                   []AtUser `json:"atUsers,omitempty"`
+	SessionWebhook            string   `json:"sessionWebhook,omitempty"`
+	SessionWebhookExpiredTime int64    `json:"sessionWebhookExpiredTime,omitempty"`
+	MsgType                   string   `json:"msgtype"`
+	Text                      struct {
+		Content string `json:"content"`
+	} `json:"text"`
+}
+
+// AtUser is one person @-mentioned in a message.
+type AtUser struct {
+	DingtalkID string `json:"dingtalkId"`
+	StaffID    string `json:"staffId,omitempty"`
+}
+
+// ServeHTTP checks the signature before it reads anything else, then
+// delivers the message and answers {} at once; replies go out through the
+// outbox.
+func (w *webhook) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
+	a := w.a
+	if why := checkSign(r.Header.Get("timestamp"), r.Header.Get("sign"), a.cfg.ClientSecret, a.now()); why != "" {
+		a.log.Warn("dingtalk callback refused", "status", http.StatusUnauthorized, "err", why)
+		http.Error(rw, http.StatusText(http.StatusUnauthorized), http.StatusUnauthorized)
+		return
+	}
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			http.Error(rw, "body too large", http.StatusRequestEntityTooLarge)
+			return
+		}
+		http.Error(rw, "read body", http.StatusBadRequest)
+		return
+	}
+	var m Message
+	if err := json.Unmarshal(body, &m); err != nil {
+		a.log.Warn("dingtalk callback refused", "status", http.StatusBadRequest, "err", "body is not JSON")
+		http.Error(rw, "body is not a JSON message", http.StatusBadRequest)
+		return
+	}
+	if status, err := a.handle(r.Context(), w.sink, &m); err != nil {
+		level := a.log.Warn
+		if status >= 500 {
+			level = a.log.Error
+		}
+		level("dingtalk callback refused", "status", status, "err", err)
+		http.Error(rw, http.StatusText(status), status)
+		return
+	}
+	rw.Header().Set("Content-Type", "application/json; charset=utf-8")
+	_, _ = rw.Write([]byte("{}"))
+}
+
+// handle normalises and delivers one message; it returns the HTTP status
+// to answer with an error.
+func (a *Adapter) handle(ctx context.Context, sink bot.Sink, m *Message) (int, error) {
+	if m.MsgID == "" || m.ConversationID == "" {
+		return http.StatusBadRequest, errors.New("message without msgId or conversationId")
+	}
+	if m.RobotCode != "" && a.cfg.RobotCode != "" && m.RobotCode != a.cfg.RobotCode {
+		return http.StatusUnauthorized, errors.New("message for another robot")
+	}
+	a.remember(m)
+	if m.MsgType != "text" {
+		a.log.InfoContext(ctx, "dingtalk non-text message ignored", "msgtype", m.MsgType, "msg_id", m.MsgID)
+		return 0, nil
+	}
+	ev := a.event(m)
+	if _, err := sink.Deliver(ctx, ev); err != nil {
+		if errors.Is(err, bot.ErrUnknownTenant) {
+			a.log.WarnContext(ctx, "dingtalk message from an unknown corp dropped", "corp_id", ev.TenantKey)
+			return 0, nil
+		}
+		return http.StatusServiceUnavailable, err
+	}
+	return 0, nil
+}
+
+// event turns a text message into a bot.Event.
+func (a *Adapter) event(m *Message) bot.Event {
+	ev := bot.Event{
+		ID:        m.MsgID,
+		Kind:      bot.KindMessage,
+		Platform:  bot.DingTalk,
+		TenantKey: m.ChatbotCorpID,
+		Chat:      bot.Chat{ID: m.ConversationID, Type: bot.GroupChat, Name: m.ConversationTitle},
+		Sender:    bot.User{ID: m.SenderStaffID, Name: m.SenderNick},
+		MessageID: m.MsgID,
+		Text:      strings.TrimSpace(m.Text.Content),
+	}
+	if ev.TenantKey == "" {
+		ev.TenantKey = m.SenderCorpID
+	}
+	if m.ConversationType == "1" {
+		ev.Chat.Type = bot.DirectChat
+	}
+	if m.CreateAt > 0 {
+		ev.At = time.UnixMilli(m.CreateAt)
+	}
+	for _, u := range m.AtUsers {
+		// DingTalk strips "@robot" from the text but lists the robot in
+		// atUsers; it is not a mention of a person.
+		if u.DingtalkID == m.ChatbotUserID || u.StaffID == "" {
+			continue
+		}
+		ev.Mentions = append(ev.Mentions, bot.Mention{UserID: u.StaffID})
+	}
+	return ev
+}
+
+// remember keeps the message's sessionWebhook (when it points at DingTalk's
+// OAPI host) for the reply, keyed by conversation and by message.
+func (a *Adapter) remember(m *Message) {
+	s := session{direct: m.ConversationType == "1", staffID: m.SenderStaffID}
+	if m.SessionWebhook != "" && m.SessionWebhookExpiredTime > 0 {
+		if u, err := url.Parse(m.SessionWebhook); err == nil && u.Host == a.oapiHost && (u.Scheme == "https" || u.Scheme == "http") {
+			s.webhook = m.SessionWebhook
+			s.expires = time.UnixMilli(m.SessionWebhookExpiredTime)
+		} else {
+			a.log.Warn("dingtalk sessionWebhook for a foreign host ignored", "msg_id", m.MsgID)
+		}
+	}
+	a.sessions.put("msg:"+m.MsgID, s)
+	a.sessions.put("conv:"+m.ConversationID, s)
+}
