@@ -23,6 +23,9 @@ func validSignature(got, token, timestamp, nonce, encrypted string) bool {
 // Decrypt opens an Encrypt/echostr payload and checks that it was made for
 // receiveID (the corp id for app callbacks).
 func Decrypt(encrypted, encodingAESKey, receiveID string) ([]byte, error) {
+	if receiveID == "" {
+		return decryptEmptyReceiveID(encrypted, encodingAESKey) // the AI bot's
+	}
 	_, plain, err := util.DecryptMsg(receiveID, encrypted, encodingAESKey)
 	if err != nil {
 		return nil, fmt.Errorf("decrypt: %w", err)

@@ -46,6 +46,12 @@ func (a *Adapter) Send(ctx context.Context, out bot.Outgoing) (string, error) {
 	if out.Platform != "" && out.Platform != bot.WeCom {
 		return "", bot.Permanent("wrong_platform", fmt.Sprintf("wecom cannot send a %s message", out.Platform))
 	}
+	if out.UpdateMessageID == "" {
+		// Answers to the AI bot go to the message's response_url (aibot.go).
+		if id, ok, err := a.aibotSend(ctx, out); ok {
+			return id, err
+		}
+	}
 	to := firstNonEmpty(out.To.UserID, out.To.ChatID)
 	if to == "" {
 		return "", bot.Permanent("bad_message", "outgoing message has no recipient")

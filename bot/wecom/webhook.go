@@ -29,10 +29,12 @@ const maxContent = 16 << 10
 // Routes mounts GET and POST /callbacks/wecom (bot.Webhook).
 func (a *Adapter) Routes(sink bot.Sink) map[string]http.Handler {
 	w := &webhook{a: a, sink: sink}
-	return map[string]http.Handler{
+	routes := map[string]http.Handler{
 		"GET " + CallbackPath:  http.HandlerFunc(w.verify),
 		"POST " + CallbackPath: http.HandlerFunc(w.receive),
 	}
+	w.aibotRoutes(routes)
+	return routes
 }
 
 type webhook struct {
@@ -68,6 +70,12 @@ func (w *webhook) refuse(rw http.ResponseWriter, err error) {
 // checkSignature checks the timestamp window and the msg_signature over
 // data, before anything is decrypted.
 func (a *Adapter) checkSignature(sig, ts, nonce, data string) error {
+	return a.checkSignatureWith(a.cfg.Token, sig, ts, nonce, data)
+}
+
+// checkSignatureWith is checkSignature with the token of the callback's
+// sender (the app's or the AI bot's).
+func (a *Adapter) checkSignatureWith(token, sig, ts, nonce, data string) error {
 	if sig == "" || ts == "" || nonce == "" {
 		return unauthorized("missing msg_signature, timestamp or nonce")
 	}
@@ -78,7 +86,7 @@ func (a *Adapter) checkSignature(sig, ts, nonce, data string) error {
 	if d := a.now().Sub(time.Unix(sec, 0)); d > timestampWindow || d < -timestampWindow {
 		return unauthorized("timestamp outside the 300 s window")
 	}
-	if !validSignature(sig, a.cfg.Token, ts, nonce, data) {
+	if !validSignature(sig, token, ts, nonce, data) {
 		return unauthorized("bad msg_signature")
 	}
 	return nil

@@ -46,6 +46,10 @@ type Config struct {
 	BaseURL string
 	// HTTPClient calls the API; nil is a client with a 10 s timeout.
 	HTTPClient *http.Client
+	// AIBotToken and AIBotEncodingAESKey sign and encrypt the 智能机器人's
+	// webhook-mode callbacks (aibot.go); both empty: no AI bot routes.
+	AIBotToken          string
+	AIBotEncodingAESKey string
 }
 
 // timestampWindow is how far a callback's timestamp may be from now.
@@ -66,6 +70,8 @@ type Adapter struct {
 	codesMu sync.Mutex
 	codes   map[string]responseCode // card message id (root task_id) → latest code
 	reissue map[string]int          // card message id → cards re-sent for it
+
+	aibot aibotReplies // AI bot message id → response_url and sender
 }
 
 type responseCode struct {

@@ -54,6 +54,7 @@ type Emulator struct {
 	codes    map[string]*codeState // response_code → state
 	faults   []Fault
 	requests map[string]int
+	aibot    aibotState // the AI bot's response_urls (aibot.go)
 }
 
 type codeState struct {
@@ -70,6 +71,7 @@ func New(t testing.TB, corpID, secret string, agentID int) *Emulator {
 	mux.HandleFunc("GET /cgi-bin/gettoken", e.gettoken)
 	mux.HandleFunc("POST /cgi-bin/message/send", e.send)
 	mux.HandleFunc("POST /cgi-bin/message/update_template_card", e.update)
+	mux.HandleFunc("POST /cgi-bin/aibot/response", e.aibotResponse)
 	e.srv = httptest.NewServer(mux)
 	t.Cleanup(e.srv.Close)
 	return e

@@ -1,0 +1,408 @@
+package wecom
+
+// The 智能机器人 (AI bot) in webhook ("API") mode is how WeCom delivers
+// @bot messages from ordinary group chats (PLATFORMS.md §2.6). It is part
+// of this adapter rather than an adapter of its own, because the kernel holds
+// one adapter per platform and everything it receives is a WeCom member
+// talking to the same company:
+//
+//   - callbacks arrive at GET/POST /callbacks/wecom/aibot, JSON {"encrypt"}
+//     signed and encrypted like the app's callbacks with the AI bot's own
+//     token and EncodingAESKey and an EMPTY receive id;
+//   - events use bot.WeCom and the corp id as tenant key. A group chat's id
+//     is "aibot:" + the AI bot's chatid (WeCom userids cannot contain ':', so
+//     these never collide with a member's direct chat, whose id is the
+//     userid); a single chat with the AI bot is the member's direct chat, id
+//     = userid, as for the app;
+//   - the answer goes to the message's response_url (single use, valid 1 h)
+//     as markdown; a card's buttons cannot be shown there, so the markdown
+//     says to act in the app's chat and the app sends the button card to the
+//     member directly. When the response_url is gone (used, expired, or
+//     refused) the answer goes to the member through the app's message/send.
+//
+// The response_urls live in memory only (aibotReplies): after a restart, or
+// beyond aibotMaxReplies messages, an answer to a group falls back to the
+// member or — if even the member is unknown — is dead-lettered.
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/salesbot/salesbot/bot"
+)
+
+// AIBotCallbackPath is where the AI bot in webhook mode verifies the URL
+// (GET) and posts messages (POST).
+const AIBotCallbackPath = "/callbacks/wecom/aibot"
+
+// AIBotChatPrefix starts the chat id of a group the AI bot is in.
+const AIBotChatPrefix = "aibot:"
+
+const (
+	// aibotReplyTTL is how long a response_url is trusted (WeCom: 1 h).
+	aibotReplyTTL = 55 * time.Minute
+	// aibotKeep is how long a message's sender is remembered for the
+	// fallback to a direct message.
+	aibotKeep = 24 * time.Hour
+	// aibotMaxReplies bounds the map of remembered messages.
+	aibotMaxReplies = 10000
+	// aibotMaxMarkdown is the most one markdown reply carries; the rest goes
+	// to the member through the app.
+	aibotMaxMarkdown = 4096
+	// aibotActNote tells a group that the buttons are in the app's chat.
+	aibotActNote = "按钮无法在群聊中显示,请在应用私聊中操作(卡片已私信给你)"
+)
+
+// aibotMessage is a decrypted AI bot callback (PLATFORMS.md §2.6).
+type aibotMessage struct {
+	MsgID    string `json:"msgid"`
+	AIBotID  string `json:"aibotid"`
+	ChatID   string `json:"chatid"`
+	ChatType string `json:"chattype"`
+	From     struct {
+		UserID string `json:"userid"`
+	} `json:"from"`
+	ResponseURL string `json:"response_url"`
+	MsgType     string `json:"msgtype"`
+	Text        struct {
+		Content string `json:"content"`
+	} `json:"text"`
+	CreateTime int64 `json:"create_time"`
+}
+
+// aibotReply is what the adapter remembers of one received message.
+type aibotReply struct {
+	url    string
+	user   string
+	at     time.Time
+	usedBy string // the outbox key whose markdown took the url; "" unused
+	gone   bool   // used or refused: answer through the app
+}
+
+// aibotReplies maps AI bot message ids to their response_url and sender. It
+// is bounded (aibotMaxReplies, oldest dropped first) and in memory only.
+type aibotReplies struct {
+	mu    sync.Mutex
+	m     map[string]*aibotReply
+	order []string
+}
+
+func (r *aibotReplies) put(msgID string, rep *aibotReply, now time.Time) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.m == nil {
+		r.m = map[string]*aibotReply{}
+	}
+	if _, ok := r.m[msgID]; ok {
+		return // a re-delivery: keep what the first one recorded
+	}
+	// Drop expired and, beyond the bound, the oldest entries.
+	for len(r.order) > 0 {
+		old := r.m[r.order[0]]
+		if old != nil && now.Sub(old.at) < aibotKeep && len(r.order) < aibotMaxReplies {
+			break
+		}
+		delete(r.m, r.order[0])
+		r.order = r.order[1:]
+	}
+	r.m[msgID] = rep
+	r.order = append(r.order, msgID)
+}
+
+// get returns a copy of the entry of a message.
+func (r *aibotReplies) get(msgID string) (aibotReply, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	rep, ok := r.m[msgID]
+	if !ok {
+		return aibotReply{}, false
+	}
+	return *rep, true
+}
+
+// update changes the entry of a message under the lock.
+func (r *aibotReplies) update(msgID string, f func(*aibotReply)) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if rep, ok := r.m[msgID]; ok {
+		f(rep)
+	}
+}
+
+// aibotEnabled reports whether the AI bot's webhook mode is configured.
+func (a *Adapter) aibotEnabled() bool {
+	return a.cfg.AIBotToken != "" && a.cfg.AIBotEncodingAESKey != ""
+}
+
+func (w *webhook) aibotRoutes(routes map[string]http.Handler) {
+	if !w.a.aibotEnabled() {
+		return
+	}
+	routes["GET "+AIBotCallbackPath] = http.HandlerFunc(w.aibotVerify)
+	routes["POST "+AIBotCallbackPath] = http.HandlerFunc(w.aibotReceive)
+}
+
+// aibotVerify answers the AI bot's URL check: the decrypted echostr.
+func (w *webhook) aibotVerify(rw http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	echo := strings.ReplaceAll(q.Get("echostr"), " ", "+")
+	if echo == "" {
+		w.refuse(rw, badRequest("no echostr"))
+		return
+	}
+	if err := w.a.checkSignatureWith(w.a.cfg.AIBotToken, q.Get("msg_signature"), q.Get("timestamp"), q.Get("nonce"), echo); err != nil {
+		w.refuse(rw, err)
+		return
+	}
+	plain, err := Decrypt(echo, w.a.cfg.AIBotEncodingAESKey, "")
+	if err != nil {
+		w.refuse(rw, badRequest(err.Error()))
+		return
+	}
+	rw.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	_, _ = rw.Write(plain)
+}
+
+// aibotReceive checks, decrypts and delivers one AI bot message and answers
+// an empty 200; the reply goes to the response_url through the outbox.
+func (w *webhook) aibotReceive(rw http.ResponseWriter, r *http.Request) {
+	body, err := io.ReadAll(http.MaxBytesReader(rw, r.Body, 1<<20))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			http.Error(rw, "body too large", http.StatusRequestEntityTooLarge)
+			return
+		}
+		w.refuse(rw, badRequest("read body"))
+		return
+	}
+	q := r.URL.Query()
+	if err := w.aibotHandle(r.Context(), q.Get("msg_signature"), q.Get("timestamp"), q.Get("nonce"), body); err != nil {
+		w.refuse(rw, err)
+		return
+	}
+	rw.WriteHeader(http.StatusOK)
+}
+
+func (w *webhook) aibotHandle(ctx context.Context, sig, ts, nonce string, body []byte) error {
+	a := w.a
+	var env struct {
+		Encrypt string `json:"encrypt"`
+	}
+	if err := json.Unmarshal(body, &env); err != nil || env.Encrypt == "" {
+		return unauthorized("body is not an encrypted AI bot callback")
+	}
+	if err := a.checkSignatureWith(a.cfg.AIBotToken, sig, ts, nonce, env.Encrypt); err != nil {
+		return err
+	}
+	plain, err := Decrypt(env.Encrypt, a.cfg.AIBotEncodingAESKey, "")
+	if err != nil {
+		return badRequest(err.Error())
+	}
+	var m aibotMessage
+	if err := json.Unmarshal(plain, &m); err != nil {
+		return badRequest("decrypted body is not JSON: " + err.Error())
+	}
+	ev, err := a.aibotEvent(&m)
+	if errors.Is(err, errIgnored) {
+		a.log.InfoContext(ctx, "wecom AI bot callback ignored", "msgtype", m.MsgType, "chattype", m.ChatType, "msgid", m.MsgID)
+		if m.ResponseURL != "" && m.MsgID != "" && m.MsgType != "event" {
+			a.aibotRemember(&m)
+			go a.aibotPolite(context.WithoutCancel(ctx), m.MsgID)
+		}
+		return nil
+	}
+	if err != nil {
+		return badRequest(err.Error())
+	}
+	a.aibotRemember(&m)
+	if _, err := w.sink.Deliver(ctx, ev); err != nil {
+		if errors.Is(err, bot.ErrUnknownTenant) {
+			a.log.WarnContext(ctx, "wecom AI bot event from an unknown tenant dropped", "corp_id", ev.TenantKey)
+			return nil
+		}
+		return err // 503: WeCom retries
+	}
+	return nil
+}
+
+func (a *Adapter) aibotRemember(m *aibotMessage) {
+	a.aibot.put(m.MsgID, &aibotReply{url: m.ResponseURL, user: m.From.UserID, at: a.now()}, a.now())
+}
+
+// aibotPolite answers a message the bot cannot read (image, voice, file…).
+func (a *Adapter) aibotPolite(ctx context.Context, msgID string) {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if _, err := a.Send(ctx, bot.Outgoing{Platform: bot.WeCom, ReplyTo: msgID,
+		Text: "暂时只能读懂文字消息,请用文字告诉我。"}); err != nil {
+		a.log.WarnContext(ctx, "wecom AI bot polite answer failed", "msgid", msgID, "err", err)
+	}
+}
+
+// leadingMention is the @bot a group message starts with (WeCom separates
+// it with a space or U+2005).
+var leadingMention = regexp.MustCompile(`^\s*@[^\s\x{2005}]+[\s\x{2005}]*`)
+
+// aibotEvent normalises an AI bot message.
+func (a *Adapter) aibotEvent(m *aibotMessage) (bot.Event, error) {
+	if m.MsgType != "text" {
+		return bot.Event{}, errIgnored
+	}
+	if m.MsgID == "" || m.From.UserID == "" {
+		return bot.Event{}, errors.New("AI bot message without msgid or from.userid")
+	}
+	if len(m.Text.Content) > maxContent {
+		return bot.Event{}, fmt.Errorf("text message of %d bytes", len(m.Text.Content))
+	}
+	at := a.now()
+	if m.CreateTime > 0 {
+		at = time.Unix(m.CreateTime, 0)
+	}
+	ev := bot.Event{ID: m.MsgID, Kind: bot.KindMessage, Platform: bot.WeCom, TenantKey: a.cfg.CorpID,
+		Sender: bot.User{ID: m.From.UserID}, MessageID: m.MsgID, At: at}
+	text := m.Text.Content
+	switch m.ChatType {
+	case "group":
+		if m.ChatID == "" {
+			return bot.Event{}, errors.New("AI bot group message without chatid")
+		}
+		ev.Chat = bot.Chat{ID: AIBotChatPrefix + m.ChatID, Type: bot.GroupChat}
+		text = leadingMention.ReplaceAllString(text, "")
+	case "single", "":
+		ev.Chat = bot.Chat{ID: m.From.UserID, Type: bot.DirectChat}
+	default:
+		return bot.Event{}, errIgnored
+	}
+	ev.Text = strings.TrimSpace(text)
+	return ev, nil
+}
+
+// aibotSend answers an AI bot message. handled is false when out is not an
+// answer to one (the app sends it as usual).
+func (a *Adapter) aibotSend(ctx context.Context, out bot.Outgoing) (id string, handled bool, err error) {
+	group := strings.HasPrefix(out.To.ChatID, AIBotChatPrefix)
+	if out.ReplyTo == "" && !group {
+		return "", false, nil
+	}
+	rep, ok := a.aibot.get(out.ReplyTo)
+	if !ok {
+		if !group {
+			return "", false, nil // an answer to an app message
+		}
+		// Webhook mode cannot post to a group unprompted.
+		a.log.ErrorContext(ctx, "wecom send failed permanently: no response_url for an AI bot group (message unknown, expired or forgotten after a restart)",
+			"chat", out.To.ChatID, "reply_to", out.ReplyTo)
+		return "", true, bot.Permanent("aibot_no_response_url", "no response_url for this AI bot group")
+	}
+	fallback := func() (string, bool, error) {
+		o := out
+		o.To, o.ReplyTo = bot.Target{UserID: rep.user}, ""
+		id, err := a.Send(ctx, o)
+		return id, true, err
+	}
+	md := out.Text
+	var taskID string
+	var card *TemplateCard
+	if out.Card != nil {
+		md = aibotMarkdown(out.Card, out.Text)
+		if len(out.Card.Actions) > 0 {
+			taskID = taskIDFor(out.Key)
+			card = renderCard(out.Card, out.Text, taskID).card
+		}
+	}
+	if strings.TrimSpace(md) == "" {
+		return "", true, bot.Permanent("bad_message", "outgoing message has neither text nor card")
+	}
+	posted := rep.usedBy != "" && rep.usedBy == out.Key
+	if !posted {
+		if rep.gone || a.now().Sub(rep.at) > aibotReplyTTL {
+			return fallback()
+		}
+		parts := splitBytes(md, aibotMaxMarkdown)
+		if err := a.postResponse(ctx, rep.url, parts[0]); err != nil {
+			var se *bot.SendError
+			var ru *refusedURL
+			if !errors.As(err, &ru) && !(errors.As(err, &se) && se.Permanent) {
+				if c := classify(err); !c.Permanent {
+					return "", true, c // transport trouble or 5xx: the url may still work
+				}
+			}
+			a.log.InfoContext(ctx, "wecom AI bot response_url refused, answering through the app", "msgid", out.ReplyTo, "err", err)
+			a.aibot.update(out.ReplyTo, func(r *aibotReply) { r.gone = true })
+			return fallback()
+		}
+		a.aibot.update(out.ReplyTo, func(r *aibotReply) { r.gone, r.usedBy = true, out.Key })
+		for _, p := range parts[1:] {
+			if _, err := a.call(ctx, "message/send", a.message(rep.user, "markdown", map[string]string{"content": p})); err != nil {
+				return "", true, a.failed(ctx, err, bot.Outgoing{To: bot.Target{UserID: rep.user}})
+			}
+		}
+	}
+	if card == nil {
+		return out.ReplyTo, true, nil
+	}
+	// The buttons go to the member through the app; a click arrives at the
+	// app's callback and names this task_id.
+	if err := a.sendCard(ctx, rep.user, rendered{card: card}, taskID); err != nil {
+		return "", true, err
+	}
+	return taskID, true, nil
+}
+
+// refusedURL is a response_url the adapter will not call.
+type refusedURL struct{ url string }
+
+func (e *refusedURL) Error() string { return "response_url not on the WeCom API host: " + e.url }
+
+// postResponse POSTs a markdown reply to a response_url, which must be on
+// the API host the adapter talks to (it came from a signed callback, but
+// the adapter still posts nowhere else).
+func (a *Adapter) postResponse(ctx context.Context, rawURL, md string) error {
+	u, err := url.Parse(rawURL)
+	base, _ := url.Parse(a.cfg.BaseURL)
+	if err != nil || base == nil || u.Scheme != base.Scheme || u.Host != base.Host {
+		return &refusedURL{rawURL}
+	}
+	payload, _ := json.Marshal(map[string]any{"msgtype": "markdown", "markdown": map[string]string{"content": md}})
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u.String(), bytes.NewReader(payload))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json; charset=utf-8")
+	var ans sendAnswer
+	if err := a.do(req, &ans); err != nil {
+		return err
+	}
+	if ans.ErrCode != 0 {
+		// Whatever WeCom says (used, expired), this url is done.
+		return bot.Permanent(fmt.Sprint(ans.ErrCode), ans.ErrMsg)
+	}
+	return nil
+}
+
+// aibotMarkdown renders a card for the AI bot, which shows markdown only:
+// the card's body, the buttons named, and where to press them.
+func aibotMarkdown(c *bot.Card, text string) string {
+	cc := *c
+	cc.Actions = nil
+	md := cardMarkdown(&cc, text)
+	if len(c.Actions) > 0 {
+		labels := make([]string, 0, len(c.Actions))
+		for _, act := range c.Actions {
+			labels = append(labels, act.Label)
+		}
+		md += fmt.Sprintf("\n\n<font color=\"comment\">操作:%s —— %s</font>", strings.Join(labels, " / "), aibotActNote)
+	}
+	return md
+}
