@@ -6,7 +6,8 @@
 // otherwise through the OpenAPI robot endpoints, with a small client of our
 // own on net/http (see README "DingTalk" for why not the SDK module).
 //
-// Stream mode (dingtalk-stream-sdk-go) and interactive cards are not in this
+// In Stream mode (Run) the same messages arrive over DingTalk's Stream
+// WebSocket instead, with no public URL. Interactive cards are not in this
 // package yet; cards are rendered as markdown.
 package dingtalk
 
@@ -27,8 +28,7 @@ type Mode string
 const (
 	// ModeWebhook receives messages at POST /callbacks/dingtalk.
 	ModeWebhook Mode = "webhook"
-	// ModeStream receives them over the Stream long connection (not yet
-	// implemented here).
+	// ModeStream receives them over the Stream long connection (Run).
 	ModeStream Mode = "stream"
 )
 
@@ -53,6 +53,10 @@ type Config struct {
 	OAPIBaseURL string
 	// HTTPClient calls DingTalk; nil is a client with a 10 s timeout.
 	HTTPClient *http.Client
+	// Stream mode: ReconnectMin is the first back-off after a lost
+	// connection (default 1 s), doubling up to ReconnectMax (60 s);
+	// KeepAlive is how often the client pings the socket (60 s).
+	ReconnectMin, ReconnectMax, KeepAlive time.Duration
 }
 
 // signWindow is how far a callback's timestamp may be from now.
@@ -90,6 +94,15 @@ func New(cfg Config, log *slog.Logger, now func() time.Time) *Adapter {
 	cfg.OAPIBaseURL = strings.TrimRight(cfg.OAPIBaseURL, "/")
 	if cfg.Mode == "" {
 		cfg.Mode = ModeWebhook
+	}
+	if cfg.ReconnectMin <= 0 {
+		cfg.ReconnectMin = time.Second
+	}
+	if cfg.ReconnectMax < cfg.ReconnectMin {
+		cfg.ReconnectMax = max(60*time.Second, cfg.ReconnectMin)
+	}
+	if cfg.KeepAlive <= 0 {
+		cfg.KeepAlive = 60 * time.Second
 	}
 	if cfg.RobotCode == "" {
 		cfg.RobotCode = cfg.ClientID

@@ -26,7 +26,7 @@ var archRules = []archRule{
 	{"bot/console", []string{"bot"}, []string{"github.com/google/uuid"}},
 	{"bot/lark", []string{"bot"}, []string{"github.com/larksuite/oapi-sdk-go/v3"}},
 	{"bot/wecom", []string{"bot"}, []string{"github.com/silenceper/wechat/v2", "github.com/gorilla/websocket"}},
-	{"bot/dingtalk", []string{"bot"}, []string{"github.com/open-dingtalk/dingtalk-stream-sdk-go"}},
+	{"bot/dingtalk", []string{"bot"}, []string{"github.com/open-dingtalk/dingtalk-stream-sdk-go", "github.com/gorilla/websocket"}},
 	{"bot", nil, []string{"github.com/prometheus/client_golang", "golang.org/x/time/rate", "github.com/google/uuid"}},
 	{"handlers", []string{"domain", "bot"}, nil},
 	{"storage", []string{"domain", "bot"}, []string{"gorm.io/", "github.com/glebarez/sqlite", "github.com/glebarez/go-sqlite", "github.com/go-sql-driver/mysql"}},

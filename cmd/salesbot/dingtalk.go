@@ -3,33 +3,38 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 
 	"github.com/salesbot/salesbot/bot/dingtalk"
 )
 
 // openDingTalk binds the DingTalk app robot when its credentials are
-// configured and dingtalk.mode is webhook: callbacks at POST
-// /callbacks/dingtalk (signed with the client secret), replies through
-// sessionWebhooks and the OpenAPI. Stream mode is not implemented yet: it
-// refuses to start rather than run a bot that hears nothing.
+// configured. dingtalk.mode webhook: callbacks at POST /callbacks/dingtalk
+// (signed with the client secret). dingtalk.mode stream: the Stream
+// WebSocket (no public URL), run with the other long connections. Replies
+// go through sessionWebhooks and the OpenAPI in both modes.
 func (m *Main) openDingTalk(ctx context.Context, mux *http.ServeMux) error {
 	c := m.Config.DingTalk
 	if !c.Enabled() {
 		return nil
 	}
-	if c.Mode != string(dingtalk.ModeWebhook) {
-		return errors.New("dingtalk: stream mode is not implemented yet; set dingtalk.mode: webhook")
+	mode := dingtalk.Mode(c.Mode)
+	switch mode {
+	case dingtalk.ModeWebhook, dingtalk.ModeStream:
+	default:
+		return fmt.Errorf("dingtalk: mode %q is neither stream nor webhook", c.Mode)
 	}
 	if c.ClientSecret == "" {
-		// Config validation says so first; no unauthenticated callback path.
-		return errors.New("dingtalk: client_secret is required to check webhook callbacks")
+		// Config validation says so first; no unauthenticated callback
+		// path, and Stream mode registers with the secret.
+		return errors.New("dingtalk: client_secret is required")
 	}
 	a := dingtalk.New(dingtalk.Config{
 		ClientID:     c.ClientID,
 		ClientSecret: c.ClientSecret,
 		RobotCode:    c.RobotCode,
-		Mode:         dingtalk.ModeWebhook,
+		Mode:         mode,
 		BaseURL:      c.BaseURL,
 		OAPIBaseURL:  c.OAPIBaseURL,
 	}, m.Log.With("platform", "dingtalk"), m.Now)

@@ -1,8 +1,9 @@
 // Package dingtalktest is a local DingTalk for tests (PLATFORMS.md §4.3):
 // the access-token endpoint, sessionWebhooks (sendBySession), the robot's
 // groupMessages/send and oToMessages/batchSend, every message recorded, and
-// faults injected by table; and a Driver that posts signed HTTP-mode
-// callbacks to the bot.
+// faults injected by table; connections/open and the Stream WebSocket
+// (a SYSTEM ping on connect, pushed CALLBACK frames, acks recorded); and a
+// Driver that posts signed HTTP-mode callbacks or pushes Stream frames.
 package dingtalktest
 
 import (
@@ -15,6 +16,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/salesbot/salesbot/bot/dingtalk"
 )
 
 // Paths the emulator serves.
@@ -76,18 +79,29 @@ type Emulator struct {
 	msgs     []Message
 	faults   map[string][]Fault
 	calls    map[string]int
+
+	// Stream mode.
+	tickets map[string]time.Time
+	nTicket int
+	conn    *streamConn
+	nConn   int
+	acks    map[string]dingtalk.Ack
+	nAcks   int
 }
 
 // New starts an emulator for one app; it stops with the test.
 func New(t testing.TB, clientID, secret string) *Emulator {
 	e := &Emulator{ClientID: clientID, ClientSecret: secret, RobotCode: clientID,
 		tokens: map[string]time.Time{}, sessions: map[string]sessionInfo{},
-		faults: map[string][]Fault{}, calls: map[string]int{}}
+		faults: map[string][]Fault{}, calls: map[string]int{},
+		tickets: map[string]time.Time{}, acks: map[string]dingtalk.Ack{}}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST "+PathToken, e.token)
 	mux.HandleFunc("POST "+PathGroup, e.group)
 	mux.HandleFunc("POST "+PathOTO, e.oto)
 	mux.HandleFunc("POST "+PathSession, e.bySession)
+	mux.HandleFunc("POST "+PathOpen, e.openConn)
+	mux.HandleFunc("GET "+PathConnect, e.connect)
 	e.srv = httptest.NewServer(mux)
 	t.Cleanup(e.srv.Close)
 	return e
