@@ -68,7 +68,7 @@ type Adapter struct {
 	log      *slog.Logger
 	now      func() time.Time
 	hc       *http.Client
-	tokens   tokenCache
+	tokens   bot.TokenCache
 	sessions *sessions
 	// oapiHost is the only host a sessionWebhook may point at: the body of
 	// a callback is not covered by the signature, so a URL taken from it
@@ -115,8 +115,7 @@ func New(cfg Config, log *slog.Logger, now func() time.Time) *Adapter {
 	if u, err := url.Parse(cfg.OAPIBaseURL); err == nil {
 		a.oapiHost = u.Host
 	}
-	a.tokens.fetch = a.fetchToken
-	a.tokens.now = now
+	a.tokens.Fetch, a.tokens.Now, a.tokens.Margin = a.fetchToken, now, 5*time.Minute
 	return a
 }
 

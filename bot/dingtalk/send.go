@@ -170,14 +170,14 @@ func (a *Adapter) sendToUser(ctx context.Context, userID, key string, param map[
 // token once when DingTalk refuses the cached one.
 func (a *Adapter) authed(ctx context.Context, path string, req, resp any) error {
 	for try := 0; ; try++ {
-		tok, err := a.tokens.get(ctx)
+		tok, err := a.tokens.Get(ctx)
 		if err != nil {
 			return err
 		}
 		err = a.call(ctx, a.cfg.BaseURL+path, tok, req, resp)
 		var ae *apiError
 		if try == 0 && errors.As(err, &ae) && ae.authFailure() {
-			a.tokens.invalidate(tok)
+			a.tokens.Evict(tok)
 			continue
 		}
 		return err

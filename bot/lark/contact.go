@@ -57,7 +57,7 @@ type User struct {
 
 // User looks up a user by open_id in the contact API.
 func (a *Adapter) User(ctx context.Context, openID string) (User, error) {
-	tok, err := a.tokens.get(ctx)
+	tok, err := a.tokens.Get(ctx)
 	if err != nil {
 		return User{}, err
 	}
@@ -77,7 +77,7 @@ func (a *Adapter) User(ctx context.Context, openID string) (User, error) {
 	}
 	if body.Code != 0 {
 		if body.Code == codeTokenInvalid {
-			a.tokens.evict(tok)
+			a.tokens.Evict(tok)
 		}
 		return User{}, body.CodeError
 	}
@@ -227,7 +227,7 @@ func (a *Adapter) contactPages(ctx context.Context, path string, query map[strin
 	pageToken := ""
 	retried := false
 	for page := 0; page < maxContactPages; page++ {
-		tok, err := a.tokens.get(ctx)
+		tok, err := a.tokens.Get(ctx)
 		if err != nil {
 			return err
 		}
@@ -259,7 +259,7 @@ func (a *Adapter) contactPages(ctx context.Context, path string, query map[strin
 		}
 		if body.Code != 0 {
 			if body.Code == codeTokenInvalid && !retried {
-				a.tokens.evict(tok)
+				a.tokens.Evict(tok)
 				retried = true
 				page--
 				continue

@@ -61,7 +61,7 @@ type Adapter struct {
 	log    *slog.Logger
 	now    func() time.Time
 	client *lark.Client
-	tokens tokenCache
+	tokens bot.TokenCache
 
 	namesMu sync.Mutex
 	names   map[string]string // open_id → display name
@@ -101,8 +101,7 @@ func New(cfg Config, log *slog.Logger, now func() time.Time) *Adapter {
 	)
 	a := &Adapter{cfg: cfg, log: log, now: now, client: client,
 		names: map[string]string{}, unknownSeen: map[string]bool{}}
-	a.tokens.fetch = a.fetchToken
-	a.tokens.now = now
+	a.tokens.Fetch, a.tokens.Now, a.tokens.Margin = a.fetchToken, now, 3*time.Minute
 	return a
 }
 

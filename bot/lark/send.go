@@ -45,7 +45,7 @@ func (a *Adapter) Send(ctx context.Context, out bot.Outgoing) (string, error) {
 		return "", bot.Permanent("bad_message", err.Error())
 	}
 	for attempt := 0; ; attempt++ {
-		tok, err := a.tokens.get(ctx)
+		tok, err := a.tokens.Get(ctx)
 		if err != nil {
 			return "", tokenSendError(err)
 		}
@@ -54,7 +54,7 @@ func (a *Adapter) Send(ctx context.Context, out bot.Outgoing) (string, error) {
 			return "", bot.Retry("transport", err.Error(), 0)
 		}
 		if ar.code == codeTokenInvalid || ar.code == codeAccessTokenBad || ar.code == codeTokenMissing {
-			a.tokens.evict(tok)
+			a.tokens.Evict(tok)
 			if attempt == 0 {
 				continue
 			}

@@ -4,46 +4,10 @@ import (
 	"context"
 	"fmt"
 	"strconv"
-	"sync"
 	"time"
 
 	larkcore "github.com/larksuite/oapi-sdk-go/v3/core"
 )
-
-// tokenCache holds the app's tenant_access_token until three minutes before
-// it expires, or until the API says it is invalid (evict).
-type tokenCache struct {
-	fetch func(ctx context.Context) (token string, ttl time.Duration, err error)
-	now   func() time.Time
-
-	mu     sync.Mutex
-	token  string
-	expiry time.Time
-}
-
-// get returns a valid token, fetching one when there is none.
-func (c *tokenCache) get(ctx context.Context) (string, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.token != "" && c.now().Before(c.expiry) {
-		return c.token, nil
-	}
-	tok, ttl, err := c.fetch(ctx)
-	if err != nil {
-		return "", err
-	}
-	c.token, c.expiry = tok, c.now().Add(ttl-3*time.Minute)
-	return tok, nil
-}
-
-// evict forgets token, unless another caller already replaced it.
-func (c *tokenCache) evict(token string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.token == token {
-		c.token = ""
-	}
-}
 
 // tokenError is a failure to get a tenant_access_token.
 type tokenError struct {

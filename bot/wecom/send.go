@@ -193,7 +193,7 @@ func (a *Adapter) call(ctx context.Context, api string, body any) (sendAnswer, e
 		return sendAnswer{}, fmt.Errorf("encode %s: %w", api, err)
 	}
 	for attempt := 0; ; attempt++ {
-		tok, err := a.tokens.get(ctx)
+		tok, err := a.tokens.Get(ctx)
 		if err != nil {
 			return sendAnswer{}, err
 		}
@@ -211,7 +211,7 @@ func (a *Adapter) call(ctx context.Context, api string, body any) (sendAnswer, e
 		case 0:
 			return ans, nil
 		case codeTokenInvalid, codeTokenExpired, codeTokenMissing:
-			a.tokens.evict(tok)
+			a.tokens.Evict(tok)
 			if attempt == 0 {
 				continue
 			}

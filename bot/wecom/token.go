@@ -6,44 +6,8 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"sync"
 	"time"
 )
-
-// tokenCache holds the app's access_token until five minutes before it
-// expires, or until the API says it is invalid (evict): the SDK keeps a
-// stale token until its TTL, so the adapter keeps its own.
-type tokenCache struct {
-	fetch func(ctx context.Context) (token string, ttl time.Duration, err error)
-	now   func() time.Time
-
-	mu     sync.Mutex
-	token  string
-	expiry time.Time
-}
-
-func (c *tokenCache) get(ctx context.Context) (string, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.token != "" && c.now().Before(c.expiry) {
-		return c.token, nil
-	}
-	tok, ttl, err := c.fetch(ctx)
-	if err != nil {
-		return "", err
-	}
-	c.token, c.expiry = tok, c.now().Add(ttl-5*time.Minute)
-	return tok, nil
-}
-
-// evict forgets token, unless another caller already replaced it.
-func (c *tokenCache) evict(token string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.token == token {
-		c.token = ""
-	}
-}
 
 // apiError is an answer with a non-zero errcode (or a failed HTTP status).
 type apiError struct {

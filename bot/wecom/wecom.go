@@ -65,7 +65,7 @@ type Adapter struct {
 	log    *slog.Logger
 	now    func() time.Time
 	hc     *http.Client
-	tokens tokenCache
+	tokens bot.TokenCache
 
 	codesMu sync.Mutex
 	codes   map[string]responseCode // card message id (root task_id) → latest code
@@ -97,8 +97,7 @@ func New(cfg Config, log *slog.Logger, now func() time.Time) *Adapter {
 	}
 	a := &Adapter{cfg: cfg, log: log, now: now, hc: hc,
 		codes: map[string]responseCode{}, reissue: map[string]int{}}
-	a.tokens.fetch = a.fetchToken
-	a.tokens.now = now
+	a.tokens.Fetch, a.tokens.Now, a.tokens.Margin = a.fetchToken, now, 5*time.Minute
 	return a
 }
 
