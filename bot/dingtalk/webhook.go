@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -66,33 +65,20 @@ type AtUser struct {
 func (w *webhook) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	a := w.a
 	if why := checkSign(r.Header.Get("timestamp"), r.Header.Get("sign"), a.cfg.ClientSecret, a.now()); why != "" {
-		a.log.Warn("dingtalk callback refused", "status", http.StatusUnauthorized, "err", why)
-		http.Error(rw, http.StatusText(http.StatusUnauthorized), http.StatusUnauthorized)
+		bot.RefuseCallback(rw, a.log, bot.DingTalk, bot.Unauthorized(why))
 		return
 	}
-	body, err := io.ReadAll(r.Body)
-	if err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			http.Error(rw, "body too large", http.StatusRequestEntityTooLarge)
-			return
-		}
-		http.Error(rw, "read body", http.StatusBadRequest)
+	body, ok := bot.ReadCallbackBody(rw, r)
+	if !ok {
 		return
 	}
 	var m Message
 	if err := json.Unmarshal(body, &m); err != nil {
-		a.log.Warn("dingtalk callback refused", "status", http.StatusBadRequest, "err", "body is not JSON")
-		http.Error(rw, "body is not a JSON message", http.StatusBadRequest)
+		bot.RefuseCallback(rw, a.log, bot.DingTalk, bot.BadRequest("body is not JSON"))
 		return
 	}
 	if status, err := a.handle(r.Context(), w.sink, &m); err != nil {
-		level := a.log.Warn
-		if status >= 500 {
-			level = a.log.Error
-		}
-		level("dingtalk callback refused", "status", status, "err", err)
-		http.Error(rw, http.StatusText(status), status)
+		bot.RefuseCallback(rw, a.log, bot.DingTalk, &bot.CallbackError{Status: status, Reason: err.Error()})
 		return
 	}
 	rw.Header().Set("Content-Type", "application/json; charset=utf-8")

@@ -5,7 +5,6 @@ import (
 	"crypto/subtle"
 	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
 	"strconv"
 	"time"
@@ -34,44 +33,21 @@ type webhook struct {
 	sink bot.Sink
 }
 
-// httpError is an answer with a status code; its message is for the log.
-type httpError struct {
-	status int
-	msg    string
-}
-
-func (e *httpError) Error() string { return e.msg }
-
-func unauthorized(msg string) error { return &httpError{http.StatusUnauthorized, msg} }
-func badRequest(msg string) error   { return &httpError{http.StatusBadRequest, msg} }
+var (
+	unauthorized = bot.Unauthorized
+	badRequest   = bot.BadRequest
+)
 
 // ServeHTTP checks the signature (before anything is decrypted), decrypts,
 // answers URL checks, and hands events to the sink.
 func (w *webhook) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
-	body, err := io.ReadAll(r.Body)
-	if err != nil {
-		// The server's body limit answers 413 itself.
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			http.Error(rw, "body too large", http.StatusRequestEntityTooLarge)
-			return
-		}
-		http.Error(rw, "read body", http.StatusBadRequest)
+	body, ok := bot.ReadCallbackBody(rw, r)
+	if !ok {
 		return
 	}
 	answer, err := w.handle(r.Context(), r.Header, body)
 	if err != nil {
-		status := http.StatusServiceUnavailable
-		var he *httpError
-		if errors.As(err, &he) {
-			status = he.status
-		}
-		level := w.a.log.Warn
-		if status >= 500 {
-			level = w.a.log.Error
-		}
-		level("lark callback refused", "status", status, "err", err)
-		http.Error(rw, http.StatusText(status), status)
+		bot.RefuseCallback(rw, w.a.log, bot.Lark, err)
 		return
 	}
 	rw.Header().Set("Content-Type", "application/json; charset=utf-8")

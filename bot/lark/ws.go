@@ -80,8 +80,7 @@ func (a *Adapter) dispatchRaw(ctx context.Context, sink bot.Sink, req *larkevent
 		return nil, errors.New("lark event for another app")
 	}
 	ans, err := a.dispatch(ctx, sink, env.Header, env.Event)
-	var he *httpError
-	if errors.As(err, &he) && he.status < 500 {
+	if bot.CallbackStatus(err) < 500 {
 		// A malformed event will not get better when pushed again.
 		a.log.WarnContext(ctx, "lark event dropped", "event_type", env.Header.EventType, "err", err)
 		return ack, nil

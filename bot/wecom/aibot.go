@@ -30,7 +30,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -176,14 +175,8 @@ func (w *webhook) aibotVerify(rw http.ResponseWriter, r *http.Request) {
 // aibotReceive checks, decrypts and delivers one AI bot message and answers
 // an empty 200; the reply goes to the response_url through the outbox.
 func (w *webhook) aibotReceive(rw http.ResponseWriter, r *http.Request) {
-	body, err := io.ReadAll(http.MaxBytesReader(rw, r.Body, 1<<20))
-	if err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			http.Error(rw, "body too large", http.StatusRequestEntityTooLarge)
-			return
-		}
-		w.refuse(rw, badRequest("read body"))
+	body, ok := bot.ReadCallbackBody(rw, r)
+	if !ok {
 		return
 	}
 	q := r.URL.Query()

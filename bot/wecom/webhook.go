@@ -42,29 +42,13 @@ type webhook struct {
 	sink bot.Sink
 }
 
-// httpError is an answer with a status code; its message is for the log.
-type httpError struct {
-	status int
-	msg    string
-}
-
-func (e *httpError) Error() string { return e.msg }
-
-func unauthorized(msg string) error { return &httpError{http.StatusUnauthorized, msg} }
-func badRequest(msg string) error   { return &httpError{http.StatusBadRequest, msg} }
+var (
+	unauthorized = bot.Unauthorized
+	badRequest   = bot.BadRequest
+)
 
 func (w *webhook) refuse(rw http.ResponseWriter, err error) {
-	status := http.StatusServiceUnavailable
-	var he *httpError
-	if errors.As(err, &he) {
-		status = he.status
-	}
-	level := w.a.log.Warn
-	if status >= 500 {
-		level = w.a.log.Error
-	}
-	level("wecom callback refused", "status", status, "err", err)
-	http.Error(rw, http.StatusText(status), status)
+	bot.RefuseCallback(rw, w.a.log, bot.WeCom, err)
 }
 
 // checkSignature checks the timestamp window and the msg_signature over
