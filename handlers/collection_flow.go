@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"context"
-	"encoding/json"
 	"regexp"
 	"strings"
 	"time"
@@ -49,10 +48,7 @@ type flow struct {
 
 // msgTime is when the message was written, in the tenant's zone.
 func (f *flow) msgTime(m *bot.Message) time.Time {
-	if !m.At.IsZero() {
-		return m.At.In(f.loc)
-	}
-	return f.now().In(f.loc)
+	return writtenAt(m, f.loc, f.now)
 }
 
 // parser returns a parser that knows the tenant's customers and members,
@@ -66,30 +62,17 @@ func (f *flow) parser(ctx context.Context, tenant string) (*parse.Parser, map[st
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	pc := make([]parse.Customer, len(customers))
 	byName := make(map[string]domain.Customer, len(customers))
-	for i, c := range customers {
-		pc[i] = parse.Customer{Name: c.Name, Aliases: c.Aliases}
+	for _, c := range customers {
 		byName[c.Name] = c
 	}
-	names := make([]string, 0, len(members))
-	for _, mb := range members {
-		names = append(names, mb.Name)
-	}
-	return parse.NewParser(pc, names), byName, members, nil
+	return newParser(customers, members), byName, members, nil
 }
 
 // auditJSON appends an audit row whose before and after are JSON.
 func (f *flow) auditJSON(ctx context.Context, tenant, actor, action, entity, id string, before, after any, eventID string) error {
-	enc := func(v any) string {
-		if v == nil {
-			return ""
-		}
-		b, _ := json.Marshal(v) // maps and plain structs: cannot fail
-		return string(b)
-	}
 	return f.store.AppendAudit(ctx, domain.AuditEntry{TenantID: tenant, ActorID: actor, Action: action,
-		Entity: entity, EntityID: id, Before: enc(before), After: enc(after), SourceEventID: eventID, At: f.now()})
+		Entity: entity, EntityID: id, Before: auditText(before), After: auditText(after), SourceEventID: eventID, At: f.now()})
 }
 
 // currentMember re-reads the member behind a message from the database, so

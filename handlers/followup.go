@@ -114,10 +114,7 @@ func sourceOf(m *bot.Message, at time.Time) source {
 // messageTime is the time a message was written, in the tenant's zone, so
 // that "明天" in a replayed message reads as it did when it was written.
 func (h *FollowUps) messageTime(m *bot.Message) time.Time {
-	if !m.At.IsZero() {
-		return m.At.In(h.loc)
-	}
-	return h.now().In(h.loc)
+	return writtenAt(m, h.loc, h.now)
 }
 
 // tenantData is what parsing a tenant's messages needs.
@@ -136,15 +133,7 @@ func (h *FollowUps) tenantData(ctx context.Context, tenant string) (*tenantData,
 	if err != nil {
 		return nil, err
 	}
-	pc := make([]parse.Customer, len(customers))
-	for i, c := range customers {
-		pc[i] = parse.Customer{Name: c.Name, Aliases: c.Aliases}
-	}
-	names := make([]string, len(members))
-	for i, mb := range members {
-		names[i] = mb.Name
-	}
-	return &tenantData{customers: customers, members: members, parser: parse.NewParser(pc, names)}, nil
+	return &tenantData{customers: customers, members: members, parser: newParser(customers, members)}, nil
 }
 
 // followUpItems returns the follow-up items of a message.
@@ -369,18 +358,8 @@ type auditRecord struct {
 }
 
 func (h *FollowUps) audit(ctx context.Context, tenant, actor, action, entity, id string, before, after any, eventID string) error {
-	enc := func(v any) string {
-		switch x := v.(type) {
-		case nil:
-			return ""
-		case string:
-			return x
-		}
-		b, _ := json.Marshal(v) // plain structs: cannot fail
-		return string(b)
-	}
 	return h.store.AppendAudit(ctx, domain.AuditEntry{TenantID: tenant, ActorID: actor, Action: action,
-		Entity: entity, EntityID: id, Before: enc(before), After: enc(after), SourceEventID: eventID, At: h.now()})
+		Entity: entity, EntityID: id, Before: auditText(before), After: auditText(after), SourceEventID: eventID, At: h.now()})
 }
 
 // effectsOf returns what logging (and the latest edit of) a follow-up
