@@ -91,6 +91,11 @@ type WeCom struct {
 	BaseURL string `yaml:"base_url"`
 	// AIBot is the bot that receives group-chat @messages.
 	AIBot AIBot `yaml:"aibot"`
+	// GroupRobots names the group robots (消息推送 webhooks) that carry a
+	// team's morning progress card into a group the app and the AI bot
+	// cannot post to: "team=webhook URL or key", separated by ";". See
+	// Robots.
+	GroupRobots string `yaml:"group_robots" secret:"true"`
 }
 
 // AIBot configures the WeCom 智能机器人.
@@ -124,6 +129,10 @@ type DingTalk struct {
 	// emulator in tests.
 	BaseURL     string `yaml:"base_url"`
 	OAPIBaseURL string `yaml:"oapi_base_url"`
+	// GroupRobots names custom group robots (自定义机器人, signed) that carry
+	// a team's morning progress card into a group: "team=webhook
+	// URL,SEC…secret", separated by ";". Send-only. See Robots.
+	GroupRobots string `yaml:"group_robots" secret:"true"`
 }
 
 // Schedule holds the team-local HH:MM times of the pushes, which run on

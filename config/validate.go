@@ -27,6 +27,8 @@ func (c *Config) Validate() error {
 		c.WeCom.check(),
 		c.WeCom.AIBot.check(),
 		c.DingTalk.check(),
+		robotsErr(c.WeCom.Robots()),
+		robotsErr(c.DingTalk.Robots()),
 		checkClock("schedule.progress_card", c.Schedule.ProgressCard),
 		checkClock("schedule.digest", c.Schedule.Digest),
 		checkClock("schedule.daily_report_reminder", c.Schedule.DailyReportReminder),
@@ -119,6 +121,8 @@ func (d DingTalk) check() error {
 	return requireAll([]setting{{"dingtalk.client_id", d.ClientID}, {"dingtalk.client_secret", d.ClientSecret}},
 		setting{"dingtalk.robot_code", d.RobotCode})
 }
+
+func robotsErr(_ []Robot, err error) error { return err }
 
 // setting is a key and its value, for rules that relate several keys.
 type setting struct{ key, value string }

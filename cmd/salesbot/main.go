@@ -50,7 +50,7 @@ func commands() []command {
 		{"parse", "[--now RFC3339] [--tz IANA] [--customers FILE]", "read messages on stdin (JSON lines or text), print what they report as JSON lines", runParse},
 		{"extract", "[--now RFC3339] [--tz IANA]", "read messages on stdin, print the times, numbers and money in them as JSON lines", runExtract},
 		{"digest", "[--team NAME] [--date YYYY-MM-DD] [--send [--force]] [--config FILE]", "print each team's progress card and its manager's morning digest (and queue them with --send)", runDigest},
-		{"sync", "lark [--config FILE]", "pull departments and people from the Lark contact API into teams and members", runSync},
+		{"sync", "lark|wecom|dingtalk [--config FILE]", "pull departments and people from a platform's contact API into teams and members", runSync},
 		{"version", "", "print version, commit and Go version", runVersion},
 	}
 }
