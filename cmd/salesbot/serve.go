@@ -316,3 +316,26 @@ func runMigrate(ctx context.Context, env *cliEnv, args []string) error {
 	fmt.Fprintf(env.stdout, "schema at version %d (was %d)\n", latest, before)
 	return nil
 }
+
+// bindRobots makes each configured group robot a team chat of platform, so
+// that the team's morning progress card also goes to it: the chat's id is
+// chatID(team), which the adapter resolves to the robot's webhook. A robot
+// naming a team that does not exist stops start-up (a typo would otherwise
+// silently send nothing).
+func (m *Main) bindRobots(ctx context.Context, platform bot.Platform, key string, robots []config.Robot, chatID func(team string) string) error {
+	for _, r := range robots {
+		t, err := m.Store.TeamByName(ctx, m.Tenant.ID, r.Team)
+		if domain.IsNotFound(err) {
+			return fmt.Errorf("%s: no team named %q (import the org first, or fix the name)", key, r.Team)
+		}
+		if err != nil {
+			return fmt.Errorf("%s: %w", key, err)
+		}
+		_, err = m.Store.EnsureChat(ctx, domain.Chat{TenantID: m.Tenant.ID, Platform: string(platform),
+			PlatformChatID: chatID(t.Name), Name: t.Name + "群机器人", Kind: domain.ChatGroup, TeamID: t.ID, Purpose: domain.PurposeTeam})
+		if err != nil {
+			return fmt.Errorf("%s: team %s: %w", key, t.Name, err)
+		}
+	}
+	return nil
+}
