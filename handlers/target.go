@@ -116,7 +116,9 @@ func readTarget(b *board, args []string, now time.Time, split bool) (targetCmd, 
 			c.metric, _ = domain.ParseMetric(a)
 		case isTier(a):
 			tier, _ = domain.ParseTier(a)
-		case c.period.IsZero() && isPeriod(a, now):
+		case c.period.IsZero() && isPeriod(a, now) && !(c.metric != "" && isBareNumber(a)):
+			// "2026" before the metric is a year; after it, a value
+			// ("/目标 刘洋洋 跟进 2000" is 2000 follow-ups).
 			c.period, _ = domain.ParsePeriodWords(a, now)
 		case !split && c.metric != "" && looksLikeValue(a):
 			v, err := targetValue(c.metric, a)
@@ -188,6 +190,11 @@ func isPeriod(s string, now time.Time) bool {
 // looksLikePeriod tells a mistyped period from other unknown words.
 func looksLikePeriod(s string) bool {
 	return hasAnyOf(s, "月", "季", "年", "Q", "q", "周") || (len(s) >= 4 && s[0] >= '0' && s[0] <= '9' && strings.Contains(s, "-"))
+}
+
+func isBareNumber(s string) bool {
+	_, err := strconv.Atoi(s)
+	return err == nil
 }
 
 func looksLikeValue(s string) bool {

@@ -75,6 +75,11 @@ func TestProgressAndTargetsInConsole(t *testing.T) {
 	if !strings.Contains(badPeriod.Text, "时间段") {
 		t.Errorf("a period that does not parse: %q", badPeriod.Text)
 	}
+	// A bare number after the metric is the value, not a year.
+	count := tm.say(t, teamChat, mgr.ID, "/目标 "+rep.Name+" 跟进 2000")
+	if !strings.Contains(string(count.Card), "目标已设置") || !strings.Contains(string(count.Card), "2000") {
+		t.Errorf("a count target of 2000 read as a year? %q %s", count.Text, count.Card)
+	}
 	negative := tm.say(t, teamChat, mgr.ID, "/目标 "+rep.Team+" 本月 签约 -300万")
 	if !strings.Contains(negative.Text, "负数") {
 		t.Errorf("a negative target: %q", negative.Text)
