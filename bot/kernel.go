@@ -238,13 +238,15 @@ func (k *Kernel) sweep(ctx context.Context) {
 // and store the handler's records, replies and the event's completion in one
 // transaction.
 func (k *Kernel) process(ctx context.Context, row InboxEvent) (Result, error) {
-	claimed, err := k.store.ClaimEvent(ctx, row.ID, k.now(), k.opts.Lease)
+	claimedAt := k.now()
+	claimed, err := k.store.ClaimEvent(ctx, row.ID, claimedAt, k.opts.Lease)
 	if err != nil {
 		return Result{}, fmt.Errorf("claim event: %w", err)
 	}
 	if !claimed {
 		return Result{Duplicate: true}, nil
 	}
+	row.claimedUntil = claimedAt.Add(k.opts.Lease)
 	start := time.Now()
 	ev := row.Event
 	member, err := k.store.ResolveMember(ctx, row.Tenant, ev.Platform, ev.Sender)
@@ -273,8 +275,13 @@ func (k *Kernel) process(ctx context.Context, row InboxEvent) (Result, error) {
 		if err := k.store.Enqueue(ctx, k.outgoing(ctx, row, m, reply)); err != nil {
 			return fmt.Errorf("enqueue replies: %w", err)
 		}
-		return k.store.FinishEvent(ctx, row.ID, EventDone, "", k.now())
+		return k.store.FinishEvent(ctx, row.ID, row.claimedUntil, EventDone, "", k.now())
 	})
+	if errors.Is(err, ErrLeaseLost) {
+		k.log.WarnContext(ctx, "event handled by another worker after this one's lease ran out; its effects were rolled back",
+			"event_id", ev.ID, "route", m.Route)
+		return Result{Duplicate: true}, nil
+	}
 	if err != nil {
 		return k.fail(ctx, row, m, err, start)
 	}
@@ -380,8 +387,11 @@ func (k *Kernel) fail(ctx context.Context, row InboxEvent, m *Message, herr erro
 				return err
 			}
 		}
-		return k.store.FinishEvent(ctx, row.ID, status, errText(herr), k.now())
+		return k.store.FinishEvent(ctx, row.ID, row.claimedUntil, status, errText(herr), k.now())
 	})
+	if errors.Is(err, ErrLeaseLost) {
+		return Result{Duplicate: true}, nil
+	}
 	if err != nil {
 		return res, fmt.Errorf("record failure: %w", errors.Join(err, herr))
 	}

@@ -379,7 +379,10 @@ func TestUnfinishedEventsProcessedOnRestart(t *testing.T) {
 	}
 	// Finished before the crash: not handled again.
 	done := insert("ev-done", 5*time.Minute)
-	if err := h.store.FinishEvent(ctx, done.ID, bot.EventDone, "", now.Add(-5*time.Minute)); err != nil {
+	if ok, err := h.store.ClaimEvent(ctx, done.ID, now.Add(-5*time.Minute), time.Minute); !ok || err != nil {
+		t.Fatalf("ClaimEvent = %v, %v", ok, err)
+	}
+	if err := h.store.FinishEvent(ctx, done.ID, now.Add(-4*time.Minute), bot.EventDone, "", now.Add(-5*time.Minute)); err != nil {
 		t.Fatal(err)
 	}
 

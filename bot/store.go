@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"errors"
 	"time"
 )
 
@@ -43,7 +44,13 @@ type InboxEvent struct {
 	Status     string
 	Attempts   int
 	ReceivedAt time.Time
+
+	claimedUntil time.Time // the kernel's claim, while it processes the event
 }
+
+// ErrLeaseLost is FinishEvent's answer when another worker has claimed the
+// event since (the caller's lease had run out).
+var ErrLeaseLost = errors.New("event lease lost to another worker")
 
 // Inbox is the durable store of received events.
 type Inbox interface {
@@ -53,8 +60,12 @@ type Inbox interface {
 	// ClaimEvent marks a received (or abandoned processing) event as being
 	// processed until the lease ends; false if another worker has it.
 	ClaimEvent(ctx context.Context, id string, now time.Time, lease time.Duration) (bool, error)
-	// FinishEvent records the outcome of processing.
-	FinishEvent(ctx context.Context, id, status, errText string, at time.Time) error
+	// FinishEvent records the outcome of processing, provided the claim
+	// that ended at claimedUntil (now+lease of the successful ClaimEvent)
+	// is still the event's: if the lease ran out and another worker claimed
+	// the event, it returns ErrLeaseLost and the caller's transaction must
+	// roll back, so that the event's effects are stored once.
+	FinishEvent(ctx context.Context, id string, claimedUntil time.Time, status, errText string, at time.Time) error
 	// UnfinishedEvents lists events received before the given time that
 	// were not processed (after a crash), oldest first.
 	UnfinishedEvents(ctx context.Context, before time.Time, limit int) ([]InboxEvent, error)

@@ -71,13 +71,13 @@ func (r inboundEventRow) toBot() (bot.InboxEvent, error) {
 // expired (its worker died), to the caller until now+lease. The claim is
 // one conditional UPDATE, so of two workers exactly one gets true.
 func (s *Store) ClaimEvent(ctx context.Context, id string, now time.Time, lease time.Duration) (bool, error) {
-	now = dbTime(now)
 	res := s.db(ctx).Model(&inboundEventRow{}).
 		Where("id = ? AND (status = ? OR (status = ? AND claimed_until < ?))",
-			id, bot.EventReceived, bot.EventProcessing, now).
+			id, bot.EventReceived, bot.EventProcessing, dbTime(now)).
 		Updates(map[string]any{
-			"status":        bot.EventProcessing,
-			"claimed_until": now.Add(lease),
+			"status": bot.EventProcessing,
+			// The same expression as FinishEvent's condition.
+			"claimed_until": dbTime(now.Add(lease)),
 			"attempts":      exprAdd("attempts", 1),
 		})
 	if res.Error != nil {
@@ -87,9 +87,11 @@ func (s *Store) ClaimEvent(ctx context.Context, id string, now time.Time, lease 
 }
 
 // FinishEvent records the outcome of processing an event (bot.EventDone or
-// bot.EventFailed) and ends its lease.
-func (s *Store) FinishEvent(ctx context.Context, id, status, errText string, at time.Time) error {
-	res := s.db(ctx).Model(&inboundEventRow{}).Where("id = ?", id).Updates(map[string]any{
+// bot.EventFailed) and ends its lease, if the lease ending at claimedUntil
+// is still the event's (else bot.ErrLeaseLost: another worker claimed it).
+func (s *Store) FinishEvent(ctx context.Context, id string, claimedUntil time.Time, status, errText string, at time.Time) error {
+	res := s.db(ctx).Model(&inboundEventRow{}).
+		Where("id = ? AND status = ? AND claimed_until = ?", id, bot.EventProcessing, dbTime(claimedUntil)).Updates(map[string]any{
 		"status":        status,
 		"error":         errText,
 		"processed_at":  dbTime(at),
@@ -99,7 +101,14 @@ func (s *Store) FinishEvent(ctx context.Context, id, status, errText string, at 
 		return fmt.Errorf("finish event: %w", res.Error)
 	}
 	if res.RowsAffected == 0 {
-		return fmt.Errorf("finish event: %w", domain.Errorf(domain.NotFound, "事件 %s 不存在", id))
+		var n int64
+		if err := s.db(ctx).Model(&inboundEventRow{}).Where("id = ?", id).Count(&n).Error; err != nil {
+			return fmt.Errorf("finish event: %w", err)
+		}
+		if n == 0 {
+			return fmt.Errorf("finish event: %w", domain.Errorf(domain.NotFound, "事件 %s 不存在", id))
+		}
+		return fmt.Errorf("finish event %s: %w", id, bot.ErrLeaseLost)
 	}
 	return nil
 }

@@ -107,7 +107,11 @@ func TestClaimEvent(t *testing.T) {
 		if !un[0].ReceivedAt.Equal(t0) || un[0].Event.Sender.Name != "王小明" {
 			t.Errorf("event read back as %+v", un[0])
 		}
-		if err := s.FinishEvent(ctx, e.ID, bot.EventDone, "", t0.Add(time.Minute)); err != nil {
+		// The first claim's lease was lost to the second.
+		if err := s.FinishEvent(ctx, e.ID, t0.Add(lease), bot.EventDone, "", t0.Add(time.Minute)); !errors.Is(err, bot.ErrLeaseLost) {
+			t.Fatalf("FinishEvent under a lost lease = %v, want ErrLeaseLost", err)
+		}
+		if err := s.FinishEvent(ctx, e.ID, t0.Add(2*lease+time.Second), bot.EventDone, "", t0.Add(time.Minute)); err != nil {
 			t.Fatal(err)
 		}
 		if claim(t0.Add(time.Hour)) {
@@ -116,7 +120,7 @@ func TestClaimEvent(t *testing.T) {
 		if un, _ := s.UnfinishedEvents(ctx, t0.Add(time.Hour), 10); len(un) != 0 {
 			t.Errorf("finished event still unfinished: %+v", un)
 		}
-		if err := s.FinishEvent(ctx, "nope", bot.EventDone, "", t0); !domain.IsNotFound(err) {
+		if err := s.FinishEvent(ctx, "nope", t0, bot.EventDone, "", t0); !domain.IsNotFound(err) {
 			t.Errorf("FinishEvent of a missing event = %v, want NotFound", err)
 		}
 	})

@@ -422,11 +422,14 @@ func (s *MemStore) ClaimEvent(ctx context.Context, id string, now time.Time, lea
 }
 
 // FinishEvent implements bot.Inbox.
-func (s *MemStore) FinishEvent(ctx context.Context, id, status, errText string, at time.Time) error {
+func (s *MemStore) FinishEvent(ctx context.Context, id string, claimedUntil time.Time, status, errText string, at time.Time) error {
 	return s.write(ctx, "FinishEvent", func(st *state) error {
 		r, ok := st.events[id]
 		if !ok {
 			return fmt.Errorf("finish event %q: %w", id, ErrNotFound)
+		}
+		if r.Status != bot.EventProcessing || !r.LeaseUntil.Equal(claimedUntil) {
+			return fmt.Errorf("finish event %q: %w", id, bot.ErrLeaseLost)
 		}
 		r.Status, r.Error, r.FinishedAt, r.LeaseUntil = status, errText, at, time.Time{}
 		st.events[id] = r

@@ -292,7 +292,12 @@ func TestInboxClaims(t *testing.T) {
 	if r, _ := s.Event(bot.Lark, "ev-1"); r.Attempts != 2 || r.Status != bot.EventProcessing || !r.LeaseUntil.Equal(Epoch.Add(2*time.Minute+time.Second)) {
 		t.Errorf("after two claims: %+v", r)
 	}
-	if err := s.FinishEvent(bg, e.ID, bot.EventFailed, "boom", Epoch); err != nil {
+	// The first claim's lease was lost to the second: finishing under it
+	// fails, so its worker's transaction rolls back.
+	if err := s.FinishEvent(bg, e.ID, Epoch.Add(time.Minute), bot.EventFailed, "boom", Epoch); !errors.Is(err, bot.ErrLeaseLost) {
+		t.Fatalf("FinishEvent under a lost lease = %v, want ErrLeaseLost", err)
+	}
+	if err := s.FinishEvent(bg, e.ID, Epoch.Add(2*time.Minute+time.Second), bot.EventFailed, "boom", Epoch); err != nil {
 		t.Fatal(err)
 	}
 	if claim(time.Hour) {
@@ -304,7 +309,7 @@ func TestInboxClaims(t *testing.T) {
 	if _, err := s.ClaimEvent(bg, "nope", Epoch, time.Minute); !errors.Is(err, ErrNotFound) {
 		t.Errorf("ClaimEvent(unknown) = %v", err)
 	}
-	if err := s.FinishEvent(bg, "nope", bot.EventDone, "", Epoch); !errors.Is(err, ErrNotFound) {
+	if err := s.FinishEvent(bg, "nope", Epoch, bot.EventDone, "", Epoch); !errors.Is(err, ErrNotFound) {
 		t.Errorf("FinishEvent(unknown) = %v", err)
 	}
 }
@@ -321,7 +326,8 @@ func TestUnfinishedEvents(t *testing.T) {
 		case bot.EventProcessing:
 			_, _ = s.ClaimEvent(bg, e.ID, Epoch, time.Minute)
 		case bot.EventDone:
-			_ = s.FinishEvent(bg, e.ID, bot.EventDone, "", Epoch)
+			_, _ = s.ClaimEvent(bg, e.ID, Epoch, time.Minute)
+			_ = s.FinishEvent(bg, e.ID, Epoch.Add(time.Minute), bot.EventDone, "", Epoch)
 		}
 	}
 	add("late", 3*time.Second, bot.EventReceived)
