@@ -534,3 +534,47 @@ func TestThreadReplyCarriesTheCardItAnswers(t *testing.T) {
 		t.Errorf("message in no thread: ThreadCard = %+v", m.ThreadCard)
 	}
 }
+
+// stealingStore is a MemStore on which another worker claims the next
+// finished event just before this one finishes it, as when a handler ran
+// past its lease.
+type stealingStore struct {
+	*bottest.MemStore
+	steal atomic.Bool
+}
+
+func (s *stealingStore) FinishEvent(ctx context.Context, id string, claimedUntil time.Time, status, errText string, at time.Time) error {
+	if s.steal.CompareAndSwap(true, false) {
+		if ok, err := s.ClaimEvent(ctx, id, claimedUntil.Add(time.Second), time.Minute); !ok || err != nil {
+			return fmt.Errorf("steal: %v, %v", ok, err)
+		}
+	}
+	return s.MemStore.FinishEvent(ctx, id, claimedUntil, status, errText, at)
+}
+
+func TestLeaseLostRollsBackTheHandlersEffects(t *testing.T) {
+	h := newHarness(t)
+	calls := pong(h)
+	store := &stealingStore{MemStore: h.store}
+	store.steal.Store(true)
+	k := bot.NewKernel(store, h.router, h.opts)
+	k.AddAdapter(h.adapter)
+	h.run(k)
+	if _, err := k.Deliver(context.Background(), message("ev-1", "ping")); err != nil {
+		t.Fatal(err)
+	}
+	bottest.Eventually(t, "the lost lease to be logged", func() bool {
+		_, ok := h.logs.find("event handled by another worker after this one's lease ran out; its effects were rolled back")
+		return ok
+	})
+	if texts := h.outboxTexts(); len(texts) != 0 {
+		t.Fatalf("outbox = %q: the effects of a worker that lost its lease were kept", texts)
+	}
+	// Once the lease has run out, the event is handled again, once.
+	h.clock.Advance(2 * time.Minute)
+	h.waitEvent("ev-1", bot.EventDone)
+	sent := h.adapter.WaitSent(t, 1)
+	if n := calls.Load(); n != 2 || len(sent) != 1 || sent[0].Text != "pong" {
+		t.Errorf("handler called %d times, sent %q; want 2 calls and one pong", n, bottest.Describe(sent))
+	}
+}
