@@ -67,6 +67,20 @@ func (k *Kernel) send(ctx context.Context, it OutboxItem) {
 		k.dead(ctx, it, "no adapter for platform "+string(p))
 		return
 	}
+	if it.Out.UpdateMessageID != "" {
+		newer, err := k.store.NewerUpdateSent(ctx, it)
+		if err != nil {
+			k.log.ErrorContext(ctx, "check for a newer card update", "id", it.ID, "err", err)
+		} else if newer {
+			// Not an error: the card already shows something newer.
+			k.log.InfoContext(ctx, "card update superseded by a newer one, not sent", "platform", p, "id", it.ID,
+				"message_id", it.Out.UpdateMessageID)
+			if err := k.store.MarkDead(ctx, it.ID, "superseded by a newer update of the card", k.now()); err != nil {
+				k.log.ErrorContext(ctx, "mark outbox superseded", "id", it.ID, "err", err)
+			}
+			return
+		}
+	}
 	target := it.Out.To.Key()
 	if wait := k.limits.reserve(p, target, k.now()); wait > 0 {
 		// Not an attempt: MarkRetry would count it towards MaxAttempts.

@@ -293,3 +293,48 @@ func TestBackoff(t *testing.T) {
 		}
 	}
 }
+
+// An update that failed and is retried after a newer update of the same card
+// went out is dropped: the card keeps showing the newer state.
+func TestOutboxRetriedUpdateDoesNotOverwriteNewer(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	msgID := h.sendCard(&bot.Card{Header: bot.Header{Title: "回款待确认"}})
+	update := func(title string) string {
+		t.Helper()
+		out := bot.Outgoing{Platform: bot.Console, To: bot.Target{ChatID: chatID}, UpdateMessageID: msgID,
+			Card: &bot.Card{Header: bot.Header{Title: title}}}
+		if err := h.kernel.Enqueue(ctx, h.store.Tenant(), out); err != nil {
+			t.Fatal(err)
+		}
+		rows := h.store.Outbox()
+		return rows[len(rows)-1].ID
+	}
+	h.adapter.FailNext(1, bot.Retry("500", "internal error", 0))
+	older := update("已确认")
+	h.sendDue()
+	if r := h.item(older); r.Status != bot.OutboxPending || r.Attempts != 1 {
+		t.Fatalf("older update after a failed try: %+v", r)
+	}
+	newer := update("已驳回")
+	h.sendDue()
+	if r := h.item(newer); r.Status != bot.OutboxSent {
+		t.Fatalf("newer update: %+v", r)
+	}
+	h.clock.Advance(time.Minute)
+	h.sendDue()
+	r := h.item(older)
+	if r.Status != bot.OutboxDead || !strings.Contains(r.LastError, "superseded") {
+		t.Errorf("older update retried after the newer one went out: %+v", r)
+	}
+	var titles []string
+	for _, o := range h.adapter.Sent() {
+		titles = append(titles, o.Card.Header.Title)
+	}
+	if !slices.Equal(titles, []string{"回款待确认", "已驳回"}) {
+		t.Errorf("sent %q, want the card and only the newer update", titles)
+	}
+	if card, err := h.store.LatestCard(ctx, h.store.Tenant(), bot.Console, msgID); err != nil || card.Header.Title != "已驳回" {
+		t.Errorf("LatestCard = %+v, %v", card, err)
+	}
+}

@@ -111,6 +111,10 @@ type Outbox interface {
 	// the platform asked for.
 	Reschedule(ctx context.Context, id string, next time.Time) error
 	MarkDead(ctx context.Context, id, errText string, at time.Time) error
+	// NewerUpdateSent reports whether an update of the same message that was
+	// queued after the update it has already been sent: the older one, being
+	// retried, must then not overwrite it.
+	NewerUpdateSent(ctx context.Context, it OutboxItem) (bool, error)
 	// LatestCard returns the newest card sent to, or set on, the platform
 	// message, so a button press finds what the card refers to.
 	LatestCard(ctx context.Context, tenant string, p Platform, messageID string) (*Card, error)

@@ -213,6 +213,32 @@ func TestOutbox(t *testing.T) {
 		if c, err := s.LatestCard(ctx, tenant, bot.Lark, "om_1"); err != nil || c.Header.Title != "已撤销" {
 			t.Errorf("LatestCard = %+v, %v; want the newest live update", c, err)
 		}
+		// NewerUpdateSent: u1 (pending) has no sent successor until u3 is
+		// sent; u3 has none.
+		newer := func(it bot.OutboxItem) bool {
+			t.Helper()
+			ok, err := s.NewerUpdateSent(ctx, it)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return ok
+		}
+		u3 := upd("已确认", now.Add(3*time.Minute))
+		if err := s.Enqueue(ctx, []bot.OutboxItem{u3}); err != nil {
+			t.Fatal(err)
+		}
+		if newer(u1) {
+			t.Error("NewerUpdateSent(u1) before any newer update was sent")
+		}
+		if err := s.MarkSent(ctx, u3.ID, "om_1", now.Add(3*time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+		if !newer(u1) || newer(u3) {
+			t.Errorf("NewerUpdateSent(u1, u3) = %v, %v; want true, false", newer(u1), newer(u3))
+		}
+		if other := upd("x", now.Add(time.Minute)); newer(bot.OutboxItem{ID: other.ID, Tenant: "other-tenant", Out: other.Out, CreatedAt: other.CreatedAt}) {
+			t.Error("NewerUpdateSent across tenants")
+		}
 		if _, err := s.LatestCard(ctx, tenant, bot.Lark, "om_unknown"); !domain.IsNotFound(err) {
 			t.Errorf("LatestCard of an unknown message = %v, want NotFound", err)
 		}

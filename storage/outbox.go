@@ -198,6 +198,20 @@ func (s *Store) updateOutbox(ctx context.Context, op, id string, set map[string]
 	return nil
 }
 
+// NewerUpdateSent implements bot.Outbox.
+func (s *Store) NewerUpdateSent(ctx context.Context, it bot.OutboxItem) (bool, error) {
+	var n int64
+	created := dbTime(it.CreatedAt)
+	err := s.db(ctx).Model(&outboxRow{}).
+		Where("tenant_id = ? AND platform = ? AND update_message_id = ? AND status = ? AND (created_at > ? OR (created_at = ? AND id > ?))",
+			it.Tenant, string(it.Out.Platform), it.Out.UpdateMessageID, bot.OutboxSent, created, created, it.ID).
+		Count(&n).Error
+	if err != nil {
+		return false, fmt.Errorf("newer update: %w", err)
+	}
+	return n > 0, nil
+}
+
 // LatestCard returns the card a platform message shows now: the card of the
 // newest live (not dead) update of that message, or else the card it was
 // sent with. It returns a NotFound error when the bot sent no card there.

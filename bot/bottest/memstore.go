@@ -578,6 +578,25 @@ func (s *MemStore) MarkDead(ctx context.Context, id, errText string, at time.Tim
 	})
 }
 
+// NewerUpdateSent implements bot.Outbox.
+func (s *MemStore) NewerUpdateSent(ctx context.Context, it bot.OutboxItem) (bool, error) {
+	newer := false
+	err := s.read(ctx, "NewerUpdateSent", func(st *state) error {
+		mine, ok := st.outbox[it.ID]
+		if !ok {
+			return fmt.Errorf("newer update %q: %w", it.ID, ErrNotFound)
+		}
+		for _, r := range st.outbox {
+			if r.Tenant == it.Tenant && r.Out.Platform == it.Out.Platform && r.Status == bot.OutboxSent &&
+				r.Out.UpdateMessageID == it.Out.UpdateMessageID && r.seq > mine.seq {
+				newer = true
+			}
+		}
+		return nil
+	})
+	return newer, err
+}
+
 // LatestCard implements bot.Outbox: the card the platform message shows, or
 // will once the outbox catches up. That is the card of the newest update of
 // the message (UpdateMessageID) that is not dead, whether sent yet or not,
