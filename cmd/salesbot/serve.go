@@ -88,6 +88,7 @@ func (m *Main) Open(ctx context.Context) error {
 
 	mux := http.NewServeMux()
 	m.routeOps(mux)
+	m.routeAPI(mux)
 	if m.Config.ConsoleEnabled() {
 		if err := m.openConsole(ctx, mux); err != nil {
 			return err
