@@ -28,6 +28,7 @@ var migrations = []migration{
 	{Version: 3, Name: "prompts", Up: migrateV3},
 	{Version: 4, Name: "collection and task flows", Up: migrateV4},
 	{Version: 5, Name: "progress and digest indexes", Up: migrateV5},
+	{Version: 6, Name: "team sources", Up: migrateV6},
 }
 
 // latestVersion is the schema version this binary expects.

@@ -38,6 +38,18 @@ type teamRow struct {
 
 func (teamRow) TableName() string { return "teams" }
 
+// teamSourceRow links a team to the platform department it was synced from.
+type teamSourceRow struct {
+	ID        string
+	TenantID  string
+	Platform  string
+	DeptID    string
+	TeamID    string
+	CreatedAt time.Time
+}
+
+func (teamSourceRow) TableName() string { return "team_sources" }
+
 func teamFromDomain(t domain.Team) teamRow {
 	return teamRow{ID: t.ID, TenantID: t.TenantID, ParentID: t.ParentID, Name: t.Name, ManagerID: t.ManagerID, Timezone: t.Timezone}
 }

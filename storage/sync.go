@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/salesbot/salesbot/domain"
 	"gorm.io/gorm"
@@ -33,8 +34,8 @@ type SyncResult struct {
 }
 
 // SyncDirectory brings teams and members in line with a platform's contact
-// directory, in one transaction: each department is the team of its name
-// (created when missing) under its parent department's team; each person
+// directory, in one transaction: each department is a team (see syncTeams)
+// under its parent department's team; each person
 // is the member bound to their platform identity, whose name and team are
 // updated, or a new sales rep with that identity. Nothing is deleted, and
 // roles, managers and teams of people in no synced department are left as
@@ -46,7 +47,7 @@ func (s *Store) SyncDirectory(ctx context.Context, tenant, platform string, dept
 	}
 	err := s.InTx(ctx, func(ctx context.Context) error {
 		res = SyncResult{}
-		teams, err := s.syncTeams(ctx, tenant, depts, &res)
+		teams, err := s.syncTeams(ctx, tenant, platform, depts, &res)
 		if err != nil {
 			return err
 		}
@@ -64,38 +65,101 @@ func (s *Store) SyncDirectory(ctx context.Context, tenant, platform string, dept
 }
 
 // syncTeams ensures a team per department and returns department id →
-// team.
-func (s *Store) syncTeams(ctx context.Context, tenant string, depts []DirectoryDept, res *SyncResult) (map[string]domain.Team, error) {
-	teams := map[string]domain.Team{}
-	created := map[string]bool{}
-	for _, d := range depts {
-		if d.ID == "" || d.Name == "" {
-			continue
-		}
-		t, err := s.TeamByName(ctx, tenant, d.Name)
-		if domain.IsNotFound(err) {
-			t, err = s.CreateTeam(ctx, domain.Team{TenantID: tenant, Name: d.Name})
-			created[d.ID] = true
-			res.TeamsCreated++
-		}
-		if err != nil {
-			return nil, err
-		}
-		teams[d.ID] = t
-	}
-	// Departments are matched to teams by name: two departments with one
-	// name share a team, whose parent would then flip between runs, so
-	// such a team keeps the parent it has.
-	names := map[string]int{}
-	for _, d := range depts {
-		names[d.Name]++
+// team. A department is found by the team it was synced from before
+// (team_sources), whose name follows a rename; else it adopts the team of
+// its name that no other department of the platform has; else a team is
+// created. Two departments of one name (销售一组 under 华东区 and under
+// 华南区) become two teams, "销售一组" and "销售一组(华南区)", as team names
+// are unique and are what people type in chat.
+func (s *Store) syncTeams(ctx context.Context, tenant, platform string, depts []DirectoryDept, res *SyncResult) (map[string]domain.Team, error) {
+	var sources []teamSourceRow
+	if err := s.db(ctx).Where("tenant_id = ? AND platform = ?", tenant, platform).Find(&sources).Error; err != nil {
+		return nil, fmt.Errorf("team sources: %w", err)
 	}
 	all, err := s.Teams(ctx, tenant)
 	if err != nil {
 		return nil, err
 	}
-	parentOf := make(map[string]string, len(all))
+	byID := make(map[string]domain.Team, len(all))
+	byName := make(map[string]string, len(all)) // name → team id
 	for _, t := range all {
+		byID[t.ID], byName[t.Name] = t, t.ID
+	}
+	source := map[string]teamSourceRow{} // dept id → its row
+	mapped := map[string]bool{}          // team ids some department has
+	for _, r := range sources {
+		if _, ok := byID[r.TeamID]; ok {
+			source[r.DeptID], mapped[r.TeamID] = r, true
+		}
+	}
+	// The first department of a name (parents come first) has the plain
+	// name, so existing teams keep theirs; a later one is told apart by its
+	// parent's name, or its id.
+	want := map[string]string{}
+	first := map[string]string{} // name → dept id
+	for _, d := range depts {
+		if _, dup := first[d.Name]; !dup {
+			first[d.Name], want[d.ID] = d.ID, d.Name
+			continue
+		}
+		if p := teamName(depts, d.ParentID); p != "" && p != d.Name {
+			want[d.ID] = d.Name + "(" + p + ")"
+		} else {
+			want[d.ID] = d.Name + "(" + d.ID + ")"
+		}
+	}
+
+	teams := map[string]domain.Team{}
+	created, updated := map[string]bool{}, map[string]bool{}
+	for _, d := range depts {
+		if d.ID == "" || d.Name == "" {
+			continue
+		}
+		name := want[d.ID]
+		if r, ok := source[d.ID]; ok {
+			t := byID[r.TeamID]
+			// Follow a rename, unless another team has the new name.
+			if _, taken := byName[name]; t.Name != name && !taken {
+				if err := s.db(ctx).Model(&teamRow{}).Where("tenant_id = ? AND id = ?", tenant, t.ID).
+					Update("name", name).Error; err != nil {
+					return nil, fmt.Errorf("rename team %s: %w", t.Name, err)
+				}
+				delete(byName, t.Name)
+				t.Name, byName[name] = name, t.ID
+				byID[t.ID], updated[t.ID] = t, true
+			}
+			teams[d.ID] = t
+			continue
+		}
+		id, taken := byName[name]
+		if taken && mapped[id] {
+			// Another department of this platform has that team.
+			name = name + "(" + d.ID + ")"
+			id, taken = byName[name]
+		}
+		var t domain.Team
+		if taken {
+			t = byID[id]
+		} else {
+			if t, err = s.CreateTeam(ctx, domain.Team{TenantID: tenant, Name: name}); err != nil {
+				return nil, err
+			}
+			byID[t.ID], byName[t.Name], created[d.ID] = t, t.ID, true
+			res.TeamsCreated++
+		}
+		row := teamSourceRow{ID: domain.NewID(), TenantID: tenant, Platform: platform, DeptID: d.ID, TeamID: t.ID, CreatedAt: dbTime(time.Now())}
+		if err := s.db(ctx).Where("tenant_id = ? AND platform = ? AND dept_id = ?", tenant, platform, d.ID).
+			Delete(&teamSourceRow{}).Error; err != nil {
+			return nil, fmt.Errorf("team source: %w", err)
+		}
+		if err := s.db(ctx).Create(&row).Error; err != nil {
+			return nil, fmt.Errorf("team source: %w", err)
+		}
+		mapped[t.ID], teams[d.ID] = true, t
+	}
+
+	parentOf := make(map[string]string, len(byID))
+	for _, t := range byID {
 		parentOf[t.ID] = t.ParentID
 	}
 	for _, d := range depts {
@@ -104,22 +168,25 @@ func (s *Store) syncTeams(ctx context.Context, tenant string, depts []DirectoryD
 			continue
 		}
 		parent, ok := teams[d.ParentID]
-		if !ok || parent.ID == t.ID || t.ParentID == parent.ID || names[d.Name] > 1 || names[teamName(depts, d.ParentID)] > 1 ||
-			wouldLoop(parentOf, t.ID, parent.ID) {
-			if !created[d.ID] {
-				res.Unchanged++
+		if ok && parent.ID != t.ID && t.ParentID != parent.ID && !wouldLoop(parentOf, t.ID, parent.ID) {
+			if err := s.db(ctx).Model(&teamRow{}).Where("tenant_id = ? AND id = ?", tenant, t.ID).
+				Update("parent_id", parent.ID).Error; err != nil {
+				return nil, fmt.Errorf("team %s parent: %w", t.Name, err)
 			}
-			continue
+			t.ParentID = parent.ID
+			parentOf[t.ID] = parent.ID
+			teams[d.ID] = t
+			updated[t.ID] = true
 		}
-		if err := s.db(ctx).Model(&teamRow{}).Where("tenant_id = ? AND id = ?", tenant, t.ID).
-			Update("parent_id", parent.ID).Error; err != nil {
-			return nil, fmt.Errorf("team %s parent: %w", t.Name, err)
-		}
-		t.ParentID = parent.ID
-		parentOf[t.ID] = parent.ID
-		teams[d.ID] = t
-		if !created[d.ID] {
+	}
+	for _, d := range depts {
+		t, ok := teams[d.ID]
+		switch {
+		case !ok || created[d.ID]:
+		case updated[t.ID]:
 			res.TeamsUpdated++
+		default:
+			res.Unchanged++
 		}
 	}
 	return teams, nil

@@ -109,9 +109,10 @@ func memberOf(t *testing.T, s *storage.Store, tenant, name string) domain.Member
 	return ms[0]
 }
 
-// Two departments with one name share a team whose parent would flip at
-// every run, and a department named like an ancestor would close a loop in
-// the team tree: neither happens, and a second run changes nothing.
+// Two departments with one name become two teams, the second named with its
+// parent,
+// a department named like an ancestor does not close a loop in the team
+// tree, and a second run changes nothing.
 func TestSyncDirectoryAmbiguousNames(t *testing.T) {
 	forEachDB(t, func(t *testing.T, s *storage.Store) {
 		ctx := context.Background()
@@ -149,6 +150,62 @@ func TestSyncDirectoryAmbiguousNames(t *testing.T) {
 				}
 				seen[id] = true
 			}
+		}
+		byName := map[string]domain.Team{}
+		for _, tm := range teams {
+			byName[tm.Name] = tm
+		}
+		e1, s1 := byName["销售一组"], byName["销售一组(华南区)"]
+		if e1.ID == "" || s1.ID == "" || e1.ParentID != byName["华东区"].ID || s1.ParentID != byName["华南区"].ID {
+			t.Errorf("the two 销售一组 are not two teams under their regions: %+v", byName)
+		}
+	})
+}
+
+// A renamed department renames its team (members, targets and chats stay
+// with it); another platform's department of the same name shares the team.
+func TestSyncDirectoryFollowsRenames(t *testing.T) {
+	forEachDB(t, func(t *testing.T, s *storage.Store) {
+		ctx := context.Background()
+		tn, err := s.EnsureTenant(ctx, "改名公司", "Asia/Shanghai")
+		if err != nil {
+			t.Fatal(err)
+		}
+		people := []storage.DirectoryPerson{{UserID: "u1", Name: "张三", DeptIDs: []string{"d-east"}}}
+		depts := []storage.DirectoryDept{{ID: "d-sales", ParentID: "1", Name: "销售部"}, {ID: "d-east", ParentID: "d-sales", Name: "华东组"}}
+		if _, err := s.SyncDirectory(ctx, tn.ID, "dingtalk", depts, people); err != nil {
+			t.Fatal(err)
+		}
+		before, err := s.TeamByName(ctx, tn.ID, "华东组")
+		if err != nil {
+			t.Fatal(err)
+		}
+		depts[1].Name = "华东一组"
+		res, err := s.SyncDirectory(ctx, tn.ID, "dingtalk", depts, people)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.TeamsCreated != 0 || res.TeamsUpdated != 1 {
+			t.Errorf("rename sync = %+v, want one team updated, none created", res)
+		}
+		after, err := s.TeamByName(ctx, tn.ID, "华东一组")
+		if err != nil || after.ID != before.ID || after.ParentID != before.ParentID {
+			t.Fatalf("renamed team = %+v, %v; want team %s renamed", after, err, before.ID)
+		}
+		if _, err := s.TeamByName(ctx, tn.ID, "华东组"); !domain.IsNotFound(err) {
+			t.Errorf("the old name is still a team: %v", err)
+		}
+		if m := memberOf(t, s, tn.ID, "张三"); m.TeamID != before.ID {
+			t.Errorf("张三 moved to team %s", m.TeamID)
+		}
+		// WeCom's department of that name is the same team.
+		res, err = s.SyncDirectory(ctx, tn.ID, "wecom", []storage.DirectoryDept{{ID: "2", ParentID: "1", Name: "华东一组"}},
+			[]storage.DirectoryPerson{{UserID: "lisi", Name: "李四", DeptIDs: []string{"2"}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.TeamsCreated != 0 || memberOf(t, s, tn.ID, "李四").TeamID != before.ID {
+			t.Errorf("wecom sync = %+v; 李四 not in 华东一组", res)
 		}
 	})
 }
