@@ -23,6 +23,10 @@ package wecom
 // The response_urls live in memory only (aibotReplies): after a restart, or
 // beyond aibotMaxReplies messages, an answer to a group falls back to the
 // member or — if even the member is unknown — is dead-lettered.
+//
+// The long-connection mode (aibotws.go) reads the same message bodies
+// through aibotEvent, so a message gets the same chat id and dedupe key
+// (msgid) in both modes, and remembers messages in the same aibotReplies.
 
 import (
 	"bytes"
@@ -76,7 +80,37 @@ type aibotMessage struct {
 	Text        struct {
 		Content string `json:"content"`
 	} `json:"text"`
+	// Mixed is text with images; its text items are read.
+	Mixed struct {
+		Items []struct {
+			MsgType string `json:"msgtype"`
+			Text    struct {
+				Content string `json:"content"`
+			} `json:"text"`
+		} `json:"msg_item"`
+	} `json:"mixed"`
 	CreateTime int64 `json:"create_time"`
+	// Event is set on event callbacks (msgtype "event"), which arrive over
+	// the long connection only (aibotws.go).
+	Event *aibotEventBody `json:"event,omitempty"`
+}
+
+// text returns what the member wrote: a text message's content, or the
+// text items of a mixed one; false for anything else.
+func (m *aibotMessage) text() (string, bool) {
+	switch m.MsgType {
+	case "text":
+		return m.Text.Content, true
+	case "mixed":
+		var parts []string
+		for _, it := range m.Mixed.Items {
+			if it.MsgType == "text" && strings.TrimSpace(it.Text.Content) != "" {
+				parts = append(parts, it.Text.Content)
+			}
+		}
+		return strings.Join(parts, "\n"), len(parts) > 0
+	}
+	return "", false
 }
 
 // aibotReply is what the adapter remembers of one received message.
@@ -86,6 +120,12 @@ type aibotReply struct {
 	at     time.Time
 	usedBy string // the outbox key whose markdown took the url; "" unused
 	gone   bool   // used or refused: answer through the app
+	// Long connection (aibotws.go): the callback's req_id, which answers
+	// go out with, the chat (the group's chatid, or the member's userid
+	// for a single chat), and whether the sink has the message.
+	reqID     string
+	chat      string
+	delivered bool
 }
 
 // aibotReplies maps AI bot message ids to their response_url and sender. It
@@ -96,14 +136,16 @@ type aibotReplies struct {
 	order []string
 }
 
-func (r *aibotReplies) put(msgID string, rep *aibotReply, now time.Time) {
+// put remembers a message; false when it is known already (a re-delivery
+// keeps what the first one recorded).
+func (r *aibotReplies) put(msgID string, rep *aibotReply, now time.Time) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.m == nil {
 		r.m = map[string]*aibotReply{}
 	}
 	if _, ok := r.m[msgID]; ok {
-		return // a re-delivery: keep what the first one recorded
+		return false
 	}
 	// Drop expired and, beyond the bound, the oldest entries.
 	for len(r.order) > 0 {
@@ -116,6 +158,7 @@ func (r *aibotReplies) put(msgID string, rep *aibotReply, now time.Time) {
 	}
 	r.m[msgID] = rep
 	r.order = append(r.order, msgID)
+	return true
 }
 
 // get returns a copy of the entry of a message.
@@ -219,6 +262,10 @@ func (w *webhook) aibotHandle(ctx context.Context, sig, ts, nonce string, body [
 		return badRequest(err.Error())
 	}
 	a.aibotRemember(&m)
+	if a.hasApp() {
+		// A sender salesbot has never seen is registered under this name.
+		ev.Sender.Name = a.userName(ctx, ev.Sender.ID)
+	}
 	if _, err := w.sink.Deliver(ctx, ev); err != nil {
 		if errors.Is(err, bot.ErrUnknownTenant) {
 			a.log.WarnContext(ctx, "wecom AI bot event from an unknown tenant dropped", "corp_id", ev.TenantKey)
@@ -247,16 +294,19 @@ func (a *Adapter) aibotPolite(ctx context.Context, msgID string) {
 // it with a space or U+2005).
 var leadingMention = regexp.MustCompile(`^\s*@[^\s\x{2005}]+[\s\x{2005}]*`)
 
-// aibotEvent normalises an AI bot message.
+// aibotEvent normalises an AI bot message: text and mixed messages are
+// read, others are errIgnored. Both modes use it, so a message has the same
+// chat id and dedupe key (msgid) however it arrives.
 func (a *Adapter) aibotEvent(m *aibotMessage) (bot.Event, error) {
-	if m.MsgType != "text" {
+	text, ok := m.text()
+	if !ok {
 		return bot.Event{}, errIgnored
 	}
 	if m.MsgID == "" || m.From.UserID == "" {
 		return bot.Event{}, errors.New("AI bot message without msgid or from.userid")
 	}
-	if len(m.Text.Content) > maxContent {
-		return bot.Event{}, fmt.Errorf("text message of %d bytes", len(m.Text.Content))
+	if len(text) > maxContent {
+		return bot.Event{}, fmt.Errorf("text message of %d bytes", len(text))
 	}
 	at := a.now()
 	if m.CreateTime > 0 {
@@ -264,7 +314,6 @@ func (a *Adapter) aibotEvent(m *aibotMessage) (bot.Event, error) {
 	}
 	ev := bot.Event{ID: m.MsgID, Kind: bot.KindMessage, Platform: bot.WeCom, TenantKey: a.cfg.CorpID,
 		Sender: bot.User{ID: m.From.UserID}, MessageID: m.MsgID, At: at}
-	text := m.Text.Content
 	switch m.ChatType {
 	case "group":
 		if m.ChatID == "" {
@@ -284,6 +333,12 @@ func (a *Adapter) aibotEvent(m *aibotMessage) (bot.Event, error) {
 // aibotSend answers an AI bot message. handled is false when out is not an
 // answer to one (the app sends it as usual).
 func (a *Adapter) aibotSend(ctx context.Context, out bot.Outgoing) (id string, handled bool, err error) {
+	if a.aibotWSEnabled() {
+		return a.aibotWSSend(ctx, out)
+	}
+	if out.UpdateMessageID != "" {
+		return "", false, nil // only the app's cards are updated
+	}
 	group := strings.HasPrefix(out.To.ChatID, AIBotChatPrefix)
 	if out.ReplyTo == "" && !group {
 		return "", false, nil

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -46,11 +47,17 @@ func (a *Adapter) Send(ctx context.Context, out bot.Outgoing) (string, error) {
 	if out.Platform != "" && out.Platform != bot.WeCom {
 		return "", bot.Permanent("wrong_platform", fmt.Sprintf("wecom cannot send a %s message", out.Platform))
 	}
-	if out.UpdateMessageID == "" {
-		// Answers to the AI bot go to the message's response_url (aibot.go).
-		if id, ok, err := a.aibotSend(ctx, out); ok {
-			return id, err
-		}
+	// Group robots and app-created group chats have chat ids of their own.
+	switch {
+	case strings.HasPrefix(out.To.ChatID, RobotChatPrefix):
+		return a.sendRobot(ctx, out)
+	case strings.HasPrefix(out.To.ChatID, AppChatPrefix):
+		return a.sendAppChat(ctx, out)
+	}
+	// Answers to the AI bot go to the message's response_url (aibot.go) or
+	// over its long connection (aibotws.go), which also updates its cards.
+	if id, ok, err := a.aibotSend(ctx, out); ok {
+		return id, err
 	}
 	to := firstNonEmpty(out.To.UserID, out.To.ChatID)
 	if to == "" {
@@ -179,44 +186,102 @@ func replaceName(c *bot.Card) string {
 	return name
 }
 
+// duplicateCheckInterval is how long WeCom suppresses a message/send whose
+// JSON is identical to one sent before (enable_duplicate_check). A send that
+// timed out after WeCom took it is retried by the outbox within seconds
+// (15 s timeout, then a back-off of a second or two): the retry is the
+// identical JSON, so WeCom drops it instead of showing the message twice.
+// The window is short on purpose: the very same text to the same member
+// within it (a second "帮助", the same mistake said again) is shown once,
+// and a member must not wait long for an answer that is suppressed. A
+// retry after a crash (the outbox lease is 3 minutes) is not covered.
+// Cards are never identical: each has its own task_id.
+const duplicateCheckInterval = 60
+
 // message is a message/send body.
 func (a *Adapter) message(to, msgType string, content any) map[string]any {
-	return map[string]any{"touser": to, "msgtype": msgType, "agentid": a.cfg.AgentID, msgType: content}
+	return map[string]any{"touser": to, "msgtype": msgType, "agentid": a.cfg.AgentID, msgType: content,
+		"enable_duplicate_check": 1, "duplicate_check_interval": duplicateCheckInterval}
 }
 
-// call POSTs body to /cgi-bin/<api> with the access token. A token WeCom
-// calls invalid or expired is evicted and the call tried once more. Every
-// answer's errcode is checked.
+// call POSTs body to /cgi-bin/<api> and returns the send answer (see
+// request).
 func (a *Adapter) call(ctx context.Context, api string, body any) (sendAnswer, error) {
-	payload, err := json.Marshal(body)
-	if err != nil {
-		return sendAnswer{}, fmt.Errorf("encode %s: %w", api, err)
+	var ans sendAnswer
+	err := a.request(ctx, http.MethodPost, api, nil, body, &ans)
+	return ans, err
+}
+
+// api POSTs body to /cgi-bin/<api> and decodes the answer into out (nil:
+// errcode only).
+func (a *Adapter) api(ctx context.Context, api string, body, out any) error {
+	return a.request(ctx, http.MethodPost, api, nil, body, out)
+}
+
+// apiGet GETs /cgi-bin/<api> with the query and decodes the answer into out.
+func (a *Adapter) apiGet(ctx context.Context, api string, query url.Values, out any) error {
+	return a.request(ctx, http.MethodGet, api, query, nil, out)
+}
+
+// request calls /cgi-bin/<api> with the access token. A token WeCom calls
+// invalid or expired is evicted and the call tried once more. Every
+// answer's errcode is checked: a non-zero one is an *apiError.
+func (a *Adapter) request(ctx context.Context, method, api string, query url.Values, body, out any) error {
+	var payload []byte
+	if body != nil {
+		var err error
+		if payload, err = json.Marshal(body); err != nil {
+			return fmt.Errorf("encode %s: %w", api, err)
+		}
 	}
 	for attempt := 0; ; attempt++ {
 		tok, err := a.tokens.Get(ctx)
 		if err != nil {
-			return sendAnswer{}, err
+			return err
 		}
-		req, err := http.NewRequestWithContext(ctx, http.MethodPost,
-			a.cfg.BaseURL+"/cgi-bin/"+api+"?access_token="+url.QueryEscape(tok), bytes.NewReader(payload))
+		q := url.Values{}
+		for k, v := range query {
+			q[k] = v
+		}
+		q.Set("access_token", tok)
+		var rd io.Reader
+		if payload != nil {
+			rd = bytes.NewReader(payload)
+		}
+		req, err := http.NewRequestWithContext(ctx, method, a.cfg.BaseURL+"/cgi-bin/"+api+"?"+q.Encode(), rd)
 		if err != nil {
-			return sendAnswer{}, err
+			return err
 		}
-		req.Header.Set("Content-Type", "application/json; charset=utf-8")
-		var ans sendAnswer
-		if err := a.do(req, &ans); err != nil {
-			return sendAnswer{}, err
+		if payload != nil {
+			req.Header.Set("Content-Type", "application/json; charset=utf-8")
 		}
-		switch ans.ErrCode {
+		var raw json.RawMessage
+		if err := a.do(req, &raw); err != nil {
+			return err
+		}
+		var head struct {
+			ErrCode int    `json:"errcode"`
+			ErrMsg  string `json:"errmsg"`
+		}
+		if err := json.Unmarshal(raw, &head); err != nil {
+			return fmt.Errorf("%s: decode answer: %w", api, err)
+		}
+		switch head.ErrCode {
 		case 0:
-			return ans, nil
+			if out == nil {
+				return nil
+			}
+			if err := json.Unmarshal(raw, out); err != nil {
+				return fmt.Errorf("%s: decode answer: %w", api, err)
+			}
+			return nil
 		case codeTokenInvalid, codeTokenExpired, codeTokenMissing:
 			a.tokens.Evict(tok)
 			if attempt == 0 {
 				continue
 			}
 		}
-		return ans, &apiError{Status: 200, ErrCode: ans.ErrCode, ErrMsg: ans.ErrMsg}
+		return &apiError{Status: http.StatusOK, ErrCode: head.ErrCode, ErrMsg: head.ErrMsg}
 	}
 }
 

@@ -148,12 +148,19 @@ func (w *webhook) handle(ctx context.Context, sig, ts, nonce string, body []byte
 	if errors.Is(err, errIgnored) {
 		return nil
 	}
+	var ur *unreadable
+	if errors.As(err, &ur) {
+		a.answerUnreadable(ctx, ur)
+		return nil
+	}
 	if err != nil {
 		return badRequest(err.Error())
 	}
 	if ev.Kind == bot.KindAction {
 		return w.deliverClick(ctx, ev, m.ResponseCode)
 	}
+	// A sender salesbot has never seen is registered under this name.
+	ev.Sender.Name = a.userName(ctx, ev.Sender.ID)
 	if _, err := w.sink.Deliver(ctx, ev); err != nil {
 		if errors.Is(err, bot.ErrUnknownTenant) {
 			a.log.WarnContext(ctx, "wecom event from an unknown tenant dropped", "corp_id", ev.TenantKey)
@@ -172,7 +179,12 @@ func (w *webhook) deliverClick(ctx context.Context, ev bot.Event, code string) e
 	w.a.rememberCode(ev.MessageID, code)
 	done := make(chan error, 1)
 	go func() {
-		_, err := w.sink.Deliver(context.WithoutCancel(ctx), ev)
+		res, err := w.sink.Deliver(context.WithoutCancel(ctx), ev)
+		if err == nil && res.Denied && res.Toast != "" {
+			// WeCom shows no toast for a card click: the member who may
+			// not press the button is told why in the app's chat.
+			w.a.tell(context.WithoutCancel(ctx), ev.Sender.ID, res.Toast)
+		}
 		done <- err
 	}()
 	t := time.NewTimer(clickBudget)

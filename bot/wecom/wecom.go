@@ -3,7 +3,11 @@
 // GET/POST /callbacks/wecom (signed with SHA-1, AES-256-CBC encrypted XML)
 // and become bot.Events; answers go out through message/send (text,
 // markdown, template_card button_interaction) and card updates through
-// message/update_template_card.
+// message/update_template_card. Chat ids with a prefix are groups: "robot:"
+// a team's group robot webhook (robot.go), "appchat:" a group chat the app
+// created (appchat.go), "aibot:" a group of the 智能机器人 (aibot.go). The
+// contact API (contact.go) names new senders and feeds "salesbot sync
+// wecom".
 //
 // Crypto uses the helpers of github.com/silenceper/wechat/v2/util
 // (Signature, DecryptMsg, EncryptMsg), which pass the official vectors. The
@@ -46,10 +50,25 @@ type Config struct {
 	BaseURL string
 	// HTTPClient calls the API; nil is a client with a 10 s timeout.
 	HTTPClient *http.Client
+	// Robots are the teams' group robots (robot.go): a message to chat
+	// RobotChatID(team) goes to that team's webhook.
+	Robots []Robot
 	// AIBotToken and AIBotEncodingAESKey sign and encrypt the 智能机器人's
 	// webhook-mode callbacks (aibot.go); both empty: no AI bot routes.
 	AIBotToken          string
 	AIBotEncodingAESKey string
+	// AIBotID and AIBotSecret authenticate the AI bot's long connection
+	// (aibotws.go) at AIBotWSURL (DefaultAIBotWSURL when empty); both set:
+	// Run holds it. AIBotPing (30 s), AIBotAckTimeout (5 s) and the
+	// reconnect back-off AIBotBackoffMin..Max (1 s..30 s) are zero for the
+	// defaults; tests shorten them.
+	AIBotID         string
+	AIBotSecret     string
+	AIBotWSURL      string
+	AIBotPing       time.Duration
+	AIBotAckTimeout time.Duration
+	AIBotBackoffMin time.Duration
+	AIBotBackoffMax time.Duration
 }
 
 // timestampWindow is how far a callback's timestamp may be from now.
@@ -72,6 +91,11 @@ type Adapter struct {
 	reissue map[string]int          // card message id → cards re-sent for it
 
 	aibot aibotReplies // AI bot message id → response_url and sender
+	ws    aibotWS      // the AI bot's long connection (aibotws.go)
+
+	robotSends robotWindows // group robots' sends in the last minute
+	names      nameCache    // userid → name from the contact API (contact.go)
+	polite     politeSeen   // MsgIds of messages answered "text only" (event.go)
 }
 
 type responseCode struct {

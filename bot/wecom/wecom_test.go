@@ -47,9 +47,14 @@ func (s *sink) got() []bot.Event {
 	return append([]bot.Event(nil), s.events...)
 }
 
-// server mounts the adapter's routes with the clock at sec.
+// server mounts the adapter's routes with the clock at sec. Without a
+// BaseURL the adapter's API calls (the sender's name, polite replies) go to
+// an emulator of the corp.
 func server(t *testing.T, cfg wecom.Config, sec int64) (*httptest.Server, *sink, *wecom.Adapter) {
 	t.Helper()
+	if cfg.BaseURL == "" {
+		cfg.BaseURL = wecomtest.New(t, cfg.CorpID, cfg.Secret, cfg.AgentID).URL()
+	}
 	a := wecom.New(cfg, nil, func() time.Time { return time.Unix(sec, 0) })
 	s := &sink{}
 	mux := http.NewServeMux()

@@ -140,7 +140,8 @@ func TestSyncLarkNotConfigured(t *testing.T) {
 	if code := run(context.Background(), []string{"sync", "lark"}, nil, &out, &errOut); code != 1 || !strings.Contains(errOut.String(), "lark is not configured") {
 		t.Errorf("sync lark without credentials: %d %q", code, errOut.String())
 	}
-	if code := run(context.Background(), []string{"sync", "wecom"}, nil, &out, &errOut); code != 2 {
-		t.Errorf("sync wecom: %d, want a usage error", code)
+	errOut.Reset()
+	if code := run(context.Background(), []string{"sync", "feishu"}, nil, &out, &errOut); code != 2 || !strings.Contains(errOut.String(), "lark") {
+		t.Errorf("sync feishu: %d %q, want a usage error naming the platforms", code, errOut.String())
 	}
 }

@@ -17,13 +17,23 @@ const wecomAESKey = "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C"
 // an emulator, and returns the emulator and a callback driver.
 func wecomMain(t *testing.T) (*testMain, *wecomtest.Emulator, *wecomtest.Driver) {
 	t.Helper()
+	return wecomMainWith(t, nil)
+}
+
+// wecomMainWith is wecomMain with a chance to adjust Main (its clock, the
+// WeCom config) before it opens; the driver signs with Main's clock.
+func wecomMainWith(t *testing.T, tune func(*Main)) (*testMain, *wecomtest.Emulator, *wecomtest.Driver) {
+	t.Helper()
 	emu := wecomtest.New(t, "ww_e2e", "secret-e2e", 1000002)
 	tm := startMainWith(t, "", true, func(m *Main) {
 		m.Config.WeCom = config.WeCom{CorpID: "ww_e2e", AgentID: 1000002, Secret: "secret-e2e", Token: "tok-e2e",
 			EncodingAESKey: wecomAESKey, BaseURL: emu.URL()}
+		if tune != nil {
+			tune(m)
+		}
 	})
 	drv := &wecomtest.Driver{URL: tm.url + "/callbacks/wecom", CorpID: "ww_e2e", AgentID: 1000002,
-		Token: "tok-e2e", EncodingAESKey: wecomAESKey}
+		Token: "tok-e2e", EncodingAESKey: wecomAESKey, Now: tm.Now}
 	return tm, emu, drv
 }
 

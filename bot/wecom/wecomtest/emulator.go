@@ -1,5 +1,8 @@
 // Package wecomtest is a local WeCom emulator for tests: gettoken,
-// message/send and message/update_template_card with real errcodes, recorded
+// message/send (with enable_duplicate_check and the per-member 30 a minute),
+// message/update_template_card, appchat/create and appchat/send, group
+// robots' webhook/send (20 a minute per webhook), and the contact API
+// (department/list, user/list, user/get), with real errcodes, recorded
 // messages and injected faults; and a Driver that encrypts and signs
 // callbacks as WeCom does.
 package wecomtest
@@ -7,6 +10,7 @@ package wecomtest
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -29,15 +33,26 @@ type Message struct {
 	// Versions holds the card's JSON, one per send or update.
 	Versions []string
 	AgentID  string
+	// UsedCodes are the response codes update_template_card used on it.
+	UsedCodes []string
+	// ChatID is the appchat's chatid (appchat/send); RobotKey the
+	// webhook's key (webhook/send). Both empty for message/send.
+	ChatID   string
+	RobotKey string
 }
 
 // Fault is an injected answer for the next call of Op ("gettoken", "send",
-// "update"): an HTTP status (with an empty body) or an errcode.
+// "update", "appchat.create", "appchat.send", "webhook", "department.list",
+// "user.list", "user.get"): an HTTP status (with an empty body), an errcode,
+// or — Hang — the call is carried out but its answer never comes (the
+// emulator waits until the client gives up), as when a send times out
+// after WeCom took it.
 type Fault struct {
 	Op      string
 	Status  int
 	ErrCode int
 	ErrMsg  string
+	Hang    bool
 }
 
 // Emulator is a WeCom API on loopback.
@@ -55,6 +70,20 @@ type Emulator struct {
 	faults   []Fault
 	requests map[string]int
 	aibot    aibotState // the AI bot's response_urls (aibot.go)
+
+	sent       map[string]sentBody    // message/send JSON → when and its msgid (duplicate check)
+	perUser    map[string][]time.Time // touser → deliveries in the last minute
+	dropped    int                    // messages over a member's 30 a minute
+	suppressed int                    // duplicates dropped by enable_duplicate_check
+	chats      map[string]*AppChat    // appchat chatid → chat
+	robots     map[string][]time.Time // webhook key → sends in the last minute
+	depts      []Department
+	users      []User
+}
+
+type sentBody struct {
+	at    time.Time
+	msgID string
 }
 
 type codeState struct {
@@ -66,11 +95,18 @@ type codeState struct {
 // New starts an emulator for one app; it stops with the test.
 func New(t testing.TB, corpID, secret string, agentID int) *Emulator {
 	e := &Emulator{corpID: corpID, secret: secret, agentID: agentID, tokens: map[string]bool{},
-		codes: map[string]*codeState{}, requests: map[string]int{}}
+		codes: map[string]*codeState{}, requests: map[string]int{}, sent: map[string]sentBody{},
+		perUser: map[string][]time.Time{}, chats: map[string]*AppChat{}, robots: map[string][]time.Time{}}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /cgi-bin/gettoken", e.gettoken)
-	mux.HandleFunc("POST /cgi-bin/message/send", e.send)
-	mux.HandleFunc("POST /cgi-bin/message/update_template_card", e.update)
+	mux.HandleFunc("POST /cgi-bin/message/send", e.hangable("send", e.send))
+	mux.HandleFunc("POST /cgi-bin/message/update_template_card", e.hangable("update", e.update))
+	mux.HandleFunc("POST /cgi-bin/appchat/create", e.hangable("appchat.create", e.appchatCreate))
+	mux.HandleFunc("POST /cgi-bin/appchat/send", e.hangable("appchat.send", e.appchatSend))
+	mux.HandleFunc("POST /cgi-bin/webhook/send", e.hangable("webhook", e.webhookSend))
+	mux.HandleFunc("GET /cgi-bin/department/list", e.departmentList)
+	mux.HandleFunc("GET /cgi-bin/user/list", e.userList)
+	mux.HandleFunc("GET /cgi-bin/user/get", e.userGet)
 	mux.HandleFunc("POST /cgi-bin/aibot/response", e.aibotResponse)
 	e.srv = httptest.NewServer(mux)
 	t.Cleanup(e.srv.Close)
@@ -146,6 +182,47 @@ func (e *Emulator) newCode(taskID string) string {
 	return c
 }
 
+// hangable carries out a call of op as usual, unless a Hang fault is queued
+// for it: then the answer is thrown away and the emulator waits for the
+// client to give up.
+func (e *Emulator) hangable(op string, h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if !e.takeHang(op) {
+			h(w, r)
+			return
+		}
+		h(httptest.NewRecorder(), r)
+		<-r.Context().Done()
+	}
+}
+
+func (e *Emulator) takeHang(op string) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for i, f := range e.faults {
+		if f.Op == op && f.Hang {
+			e.faults = append(e.faults[:i:i], e.faults[i+1:]...)
+			return true
+		}
+	}
+	return false
+}
+
+// Dropped counts messages WeCom would drop silently: over a member's 30 a
+// minute.
+func (e *Emulator) Dropped() int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.dropped
+}
+
+// Suppressed counts sends dropped as duplicates (enable_duplicate_check).
+func (e *Emulator) Suppressed() int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.suppressed
+}
+
 func reply(w http.ResponseWriter, v map[string]any) {
 	if _, ok := v["errcode"]; !ok {
 		v["errcode"], v["errmsg"] = 0, "ok"
@@ -164,6 +241,9 @@ func (e *Emulator) fault(w http.ResponseWriter, op string) bool {
 	for i, f := range e.faults {
 		if f.Op != op {
 			continue
+		}
+		if f.Hang {
+			continue // taken by hangable
 		}
 		e.faults = append(e.faults[:i:i], e.faults[i+1:]...)
 		if f.Status != 0 {
@@ -235,16 +315,37 @@ func (e *Emulator) send(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var body struct {
-		ToUser       string                    `json:"touser"`
-		MsgType      string                    `json:"msgtype"`
-		AgentID      json.RawMessage           `json:"agentid"`
-		Text         *struct{ Content string } `json:"text"`
-		Markdown     *struct{ Content string } `json:"markdown"`
-		TemplateCard map[string]any            `json:"template_card"`
+		ToUser                 string                    `json:"touser"`
+		MsgType                string                    `json:"msgtype"`
+		AgentID                json.RawMessage           `json:"agentid"`
+		Text                   *struct{ Content string } `json:"text"`
+		Markdown               *struct{ Content string } `json:"markdown"`
+		TemplateCard           map[string]any            `json:"template_card"`
+		EnableDuplicateCheck   int                       `json:"enable_duplicate_check"`
+		DuplicateCheckInterval int                       `json:"duplicate_check_interval"`
 	}
-	if err := json.NewDecoder(r.Body).Decode(&body); err != nil {
+	raw, err := io.ReadAll(r.Body)
+	if err == nil {
+		err = json.Unmarshal(raw, &body)
+	}
+	if err != nil {
 		errAnswer(w, 40058, "invalid json: "+err.Error())
 		return
+	}
+	// enable_duplicate_check: the same JSON within the interval (default
+	// 1800 s, at most 4 h) is not sent again. WeCom's answer to a
+	// suppressed duplicate is not documented; the emulator answers success
+	// with the first message's msgid.
+	if body.EnableDuplicateCheck == 1 {
+		interval := time.Duration(body.DuplicateCheckInterval) * time.Second
+		if interval <= 0 || interval > 4*time.Hour {
+			interval = 1800 * time.Second
+		}
+		if prev, ok := e.sent[string(raw)]; ok && time.Since(prev.at) < interval {
+			e.suppressed++
+			reply(w, map[string]any{"msgid": prev.msgID})
+			return
+		}
 	}
 	agent, ok := e.agentOK(body.AgentID)
 	if !ok {
@@ -301,8 +402,16 @@ func (e *Emulator) send(w http.ResponseWriter, r *http.Request) {
 	}
 	e.nextID++
 	m.MsgID = "MSG" + strconv.Itoa(e.nextID)
-	e.msgs = append(e.msgs, m)
+	e.sent[string(raw)] = sentBody{at: time.Now(), msgID: m.MsgID}
 	ans["msgid"] = m.MsgID
+	// A member gets at most 30 app messages a minute; WeCom drops the rest
+	// silently (errcode 0).
+	if !e.allowUser(body.ToUser) {
+		e.dropped++
+		reply(w, ans)
+		return
+	}
+	e.msgs = append(e.msgs, m)
 	reply(w, ans)
 }
 
@@ -346,6 +455,7 @@ func (e *Emulator) update(w http.ResponseWriter, r *http.Request) {
 		if m.TaskID != cs.taskID {
 			continue
 		}
+		m.UsedCodes = append(m.UsedCodes, body.ResponseCode)
 		if body.TemplateCard != nil {
 			m.Card = body.TemplateCard
 		} else {
@@ -372,6 +482,23 @@ func (e *Emulator) update(w http.ResponseWriter, r *http.Request) {
 		m.Versions = append(m.Versions, mustJSON(m.Card))
 	}
 	reply(w, map[string]any{"invaliduser": []string{}})
+}
+
+// allowUser counts a delivery to a member, false past 30 in a minute.
+func (e *Emulator) allowUser(user string) bool {
+	now := time.Now()
+	recent := e.perUser[user][:0]
+	for _, t := range e.perUser[user] {
+		if now.Sub(t) < time.Minute {
+			recent = append(recent, t)
+		}
+	}
+	if len(recent) >= 30 {
+		e.perUser[user] = recent
+		return false
+	}
+	e.perUser[user] = append(recent, now)
+	return true
 }
 
 func mustJSON(v any) string {
