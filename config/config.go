@@ -129,6 +129,11 @@ type DingTalk struct {
 	// emulator in tests.
 	BaseURL     string `yaml:"base_url"`
 	OAPIBaseURL string `yaml:"oapi_base_url"`
+	// CardTemplateID is the id of the interactive-card template built in
+	// DingTalk's 卡片平台 with salesbot's variables (README "DingTalk
+	// interactive cards"); set, cards with buttons are interactive cards,
+	// empty, they are markdown with the buttons listed as what to say.
+	CardTemplateID string `yaml:"card_template_id"`
 	// GroupRobots names custom group robots (自定义机器人, signed) that carry
 	// a team's morning progress card into a group: "team=webhook
 	// URL,SEC…secret", separated by ";". Send-only. See Robots.

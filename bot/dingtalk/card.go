@@ -11,8 +11,8 @@ import (
 // for plain text, sampleMarkdown for a card (with the text above it). The
 // sessionWebhook path maps them to msgtype text / markdown.
 //
-// Buttons cannot be answered without interactive cards (not in this slice),
-// so a card's actions are listed as what to reply instead.
+// Without an interactive-card template buttons cannot be pressed, so a
+// card's actions are listed as what to reply instead.
 func render(out bot.Outgoing) (key string, param map[string]string) {
 	if out.Card == nil {
 		return "sampleText", map[string]string{"content": out.Text}
@@ -24,6 +24,10 @@ func render(out bot.Outgoing) (key string, param map[string]string) {
 	return "sampleMarkdown", map[string]string{"title": title, "text": cardMarkdown(out.Card, out.Text)}
 }
 
+// statusColors are the header colours of the statuses that have one.
+var statusColors = map[bot.Status]string{bot.StatusSuccess: "#2e7d32", bot.StatusWarning: "#ef6c00",
+	bot.StatusDanger: "#c62828"}
+
 // cardMarkdown renders a card as DingTalk markdown (a small subset:
 // headings, bold, quotes, lists, links, <font color>).
 func cardMarkdown(c *bot.Card, text string) string {
@@ -32,7 +36,7 @@ func cardMarkdown(c *bot.Card, text string) string {
 		b.WriteString(t + "\n\n")
 	}
 	if c.Header.Title != "" {
-		color := map[bot.Status]string{bot.StatusSuccess: "#2e7d32", bot.StatusWarning: "#ef6c00", bot.StatusDanger: "#c62828"}[c.Header.Status]
+		color := statusColors[c.Header.Status]
 		if color != "" {
 			fmt.Fprintf(&b, "#### <font color=\"%s\">%s</font>\n\n", color, c.Header.Title)
 		} else {
@@ -42,22 +46,35 @@ func cardMarkdown(c *bot.Card, text string) string {
 	if c.Header.Subtitle != "" {
 		fmt.Fprintf(&b, "> %s\n\n", c.Header.Subtitle)
 	}
+	writeElements(&b, c)
+	if len(c.Actions) > 0 {
+		var labels []string
+		for _, a := range c.Actions {
+			labels = append(labels, "「"+a.Label+"」")
+		}
+		fmt.Fprintf(&b, "<font color=\"#888888\">可用操作:%s(请直接回复文字)</font>\n", strings.Join(labels, " "))
+	}
+	return strings.TrimRight(b.String(), "\n")
+}
+
+// writeElements renders a card's elements as markdown.
+func writeElements(b *strings.Builder, c *bot.Card) {
 	for _, e := range c.Elements {
 		switch e.Kind {
 		case bot.ElemMarkdown:
 			b.WriteString(e.Text + "\n\n")
 		case bot.ElemNote:
-			fmt.Fprintf(&b, "<font color=\"#888888\">%s</font>\n\n", e.Text)
+			fmt.Fprintf(b, "<font color=\"#888888\">%s</font>\n\n", e.Text)
 		case bot.ElemFields:
 			for _, f := range e.Fields {
-				fmt.Fprintf(&b, "- **%s**:%s\n", f.Label, f.Value)
+				fmt.Fprintf(b, "- **%s**:%s\n", f.Label, f.Value)
 			}
 			b.WriteString("\n")
 		case bot.ElemProgress:
 			for _, r := range e.Progress {
-				fmt.Fprintf(&b, "- %s %s %.0f%%", r.Label, bar(r.Percent), r.Percent)
+				fmt.Fprintf(b, "- %s %s %.0f%%", r.Label, bar(r.Percent), r.Percent)
 				if r.Marker >= 0 {
-					fmt.Fprintf(&b, "(时间进度 %.0f%%)", r.Marker)
+					fmt.Fprintf(b, "(时间进度 %.0f%%)", r.Marker)
 				}
 				if r.Note != "" {
 					b.WriteString(" " + r.Note)
@@ -69,20 +86,12 @@ func cardMarkdown(c *bot.Card, text string) string {
 			b.WriteString("---\n\n")
 		case bot.ElemImage:
 			if e.Image != nil && e.Image.URL != "" {
-				fmt.Fprintf(&b, "![%s](%s)\n\n", e.Image.Alt, e.Image.URL)
+				fmt.Fprintf(b, "![%s](%s)\n\n", e.Image.Alt, e.Image.URL)
 			} else if e.Image != nil && e.Image.Alt != "" {
-				fmt.Fprintf(&b, "[图片:%s]\n\n", e.Image.Alt)
+				fmt.Fprintf(b, "[图片:%s]\n\n", e.Image.Alt)
 			}
 		}
 	}
-	if len(c.Actions) > 0 {
-		var labels []string
-		for _, a := range c.Actions {
-			labels = append(labels, "「"+a.Label+"」")
-		}
-		fmt.Fprintf(&b, "<font color=\"#888888\">可用操作:%s(钉钉卡片按钮暂未支持)</font>\n", strings.Join(labels, " "))
-	}
-	return strings.TrimRight(b.String(), "\n")
 }
 
 // bar draws a ten-step progress bar.

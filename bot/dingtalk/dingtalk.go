@@ -4,11 +4,17 @@
 // signed with the app secret; the adapter turns them into bot.Events.
 // Replies go out through the message's sessionWebhook while it is valid and
 // otherwise through the OpenAPI robot endpoints, with a small client of our
-// own on net/http (see README "DingTalk" for why not the SDK module).
+// own on net/http (see README "DingTalk" for why not the OpenAPI SDK
+// module).
 //
 // In Stream mode (Run) the same messages arrive over DingTalk's Stream
-// WebSocket instead, with no public URL. Interactive cards are not in this
-// package yet; cards are rendered as markdown.
+// WebSocket instead, with no public URL, through dingtalk-stream-sdk-go.
+//
+// With a card template configured, a card with buttons is sent as an
+// interactive card (互动卡片, interactive.go) whose presses come back over
+// the Stream or to the callback URL and are answered with the updated card;
+// without one, cards are rendered as markdown and their buttons listed as
+// what to say instead.
 package dingtalk
 
 import (
@@ -53,10 +59,18 @@ type Config struct {
 	OAPIBaseURL string
 	// HTTPClient calls DingTalk; nil is a client with a 10 s timeout.
 	HTTPClient *http.Client
-	// Stream mode: ReconnectMin is the first back-off after a lost
-	// connection (default 1 s), doubling up to ReconnectMax (60 s);
-	// KeepAlive is how often the client pings the socket (60 s).
+	// CardTemplateID is the interactive-card template (卡片平台) that cards
+	// with buttons are sent with; see cardParams for the variables it
+	// must use. Empty: cards are sent as markdown.
+	CardTemplateID string
+	// Stream mode: ReconnectMin is the first back-off when the first
+	// connection fails (default 1 s), doubling up to ReconnectMax (60 s);
+	// once connected, the SDK reconnects on its own schedule. KeepAlive is
+	// how long the socket may be idle before the client pings (60 s; at
+	// least 3 s).
 	ReconnectMin, ReconnectMax, KeepAlive time.Duration
+	// Robots are the teams' custom group robots (see RobotChatID).
+	Robots []Robot
 }
 
 // signWindow is how far a callback's timestamp may be from now.

@@ -3,6 +3,7 @@ package dingtalk_test
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -27,6 +28,8 @@ type fakeSink struct {
 	seen   map[string]bool
 	events []bot.Event
 	err    error
+	// res is the answer to an action (a card press).
+	res bot.Result
 }
 
 func (s *fakeSink) Deliver(ctx context.Context, ev bot.Event) (bot.Result, error) {
@@ -43,6 +46,9 @@ func (s *fakeSink) Deliver(ctx context.Context, ev bot.Event) (bot.Result, error
 	}
 	s.seen[ev.ID] = true
 	s.events = append(s.events, ev)
+	if ev.Kind == bot.KindAction {
+		return s.res, nil
+	}
 	return bot.Result{}, nil
 }
 
@@ -57,13 +63,19 @@ type rig struct {
 	emu  *dingtalktest.Emulator
 	drv  *dingtalktest.Driver
 	sink *fakeSink
+	logs *streamLog
 }
 
-func newRig(t *testing.T) *rig {
+func newRig(t *testing.T, tune ...func(*dingtalk.Config)) *rig {
 	t.Helper()
 	emu := dingtalktest.New(t, "dingapp", "s3cret")
-	a := dingtalk.New(dingtalk.Config{ClientID: "dingapp", ClientSecret: "s3cret", RobotCode: "dingapp",
-		Mode: dingtalk.ModeWebhook, BaseURL: emu.URL(), OAPIBaseURL: emu.URL()}, nil, nil)
+	cfg := dingtalk.Config{ClientID: "dingapp", ClientSecret: "s3cret", RobotCode: "dingapp",
+		Mode: dingtalk.ModeWebhook, BaseURL: emu.URL(), OAPIBaseURL: emu.URL()}
+	for _, f := range tune {
+		f(&cfg)
+	}
+	logs := &streamLog{}
+	a := dingtalk.New(cfg, slog.New(slog.NewTextHandler(logs, nil)), nil)
 	sink := &fakeSink{}
 	mux := http.NewServeMux()
 	for p, h := range a.Routes(sink) {
@@ -73,7 +85,7 @@ func newRig(t *testing.T) *rig {
 	t.Cleanup(srv.Close)
 	drv := &dingtalktest.Driver{URL: srv.URL + dingtalk.CallbackPath, Secret: "s3cret", CorpID: "ding_corp",
 		RobotCode: "dingapp", Emulator: emu}
-	return &rig{a: a, emu: emu, drv: drv, sink: sink}
+	return &rig{a: a, emu: emu, drv: drv, sink: sink, logs: logs}
 }
 
 func TestCallbackGroupMessage(t *testing.T) {
@@ -110,7 +122,9 @@ func TestCallbackDirectMessage(t *testing.T) {
 		t.Fatalf("status %d", status)
 	}
 	evs := r.sink.Events()
-	if len(evs) != 1 || evs[0].Chat.Type != bot.DirectChat || evs[0].Text != "帮助" {
+	// A direct chat is the person's ("user:" + staffId), not the
+	// conversation's: a card press there names only the person.
+	if len(evs) != 1 || evs[0].Chat.Type != bot.DirectChat || evs[0].Chat.ID != "user:staff1" || evs[0].Text != "帮助" {
 		t.Fatalf("events = %+v", evs)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/salesbot/salesbot/bot"
@@ -30,11 +31,22 @@ const throttleWait = time.Minute
 // maxMsgParam is groupMessages/send's limit on msgParam (15,000 bytes).
 const maxMsgParam = 15000
 
-// Send delivers a reply or message (bot.Adapter): through the sessionWebhook
-// of the conversation while it is valid, otherwise through the OpenAPI. A
-// card update (UpdateMessageID) is sent as a new message: robot messages
-// cannot be edited.
+// Send delivers a reply or message (bot.Adapter). A card with buttons goes
+// out as an interactive card when a template is configured (deliverCard),
+// and a new version of such a card updates it in place (updateCard).
+// Anything else goes through the sessionWebhook of the conversation while it
+// is valid, otherwise through the OpenAPI; a new version of a markdown card
+// is sent as a new message: robot messages cannot be edited.
 func (a *Adapter) Send(ctx context.Context, out bot.Outgoing) (string, error) {
+	if isRobotChat(out.To.ChatID) {
+		return a.sendRobot(ctx, out)
+	}
+	switch {
+	case out.UpdateMessageID != "" && a.ownTrackID(out.UpdateMessageID):
+		return a.updateCard(ctx, out)
+	case out.UpdateMessageID == "" && a.cfg.CardTemplateID != "" && out.Card != nil && len(out.Card.Actions) > 0:
+		return a.deliverCard(ctx, out)
+	}
 	key, param := render(out)
 	keys := a.sessionKeys(out)
 	var s session
@@ -61,6 +73,8 @@ func (a *Adapter) Send(ctx context.Context, out bot.Outgoing) (string, error) {
 	switch {
 	case out.To.UserID != "":
 		return a.sendToUser(ctx, out.To.UserID, key, param)
+	case strings.HasPrefix(out.To.ChatID, userChatPrefix):
+		return a.sendToUser(ctx, strings.TrimPrefix(out.To.ChatID, userChatPrefix), key, param)
 	case found && s.direct:
 		if s.staffID == "" {
 			return "", Permanent("NoUser", "direct conversation without a sender staffId")
@@ -166,15 +180,20 @@ func (a *Adapter) sendToUser(ctx context.Context, userID, key string, param map[
 	return resp.ProcessQueryKey, nil
 }
 
-// authed calls a new-API endpoint with the access token, fetching a new
-// token once when DingTalk refuses the cached one.
+// authed POSTs to a new-API endpoint with the access token (authedDo).
 func (a *Adapter) authed(ctx context.Context, path string, req, resp any) error {
+	return a.authedDo(ctx, http.MethodPost, path, req, resp)
+}
+
+// authedDo calls a new-API endpoint with the access token, fetching a new
+// token once when DingTalk refuses the cached one.
+func (a *Adapter) authedDo(ctx context.Context, method, path string, req, resp any) error {
 	for try := 0; ; try++ {
 		tok, err := a.tokens.Get(ctx)
 		if err != nil {
 			return err
 		}
-		err = a.call(ctx, a.cfg.BaseURL+path, tok, req, resp)
+		err = a.do(ctx, method, a.cfg.BaseURL+path, tok, req, resp)
 		var ae *apiError
 		if try == 0 && errors.As(err, &ae) && ae.authFailure() {
 			a.tokens.Evict(tok)
@@ -218,14 +237,19 @@ func (e *apiError) sendError() *bot.SendError {
 	return bot.Permanent(code, msg)
 }
 
-// call POSTs JSON and decodes the JSON answer; errors come back as
-// *bot.SendError.
+// call POSTs JSON and decodes the JSON answer (do).
 func (a *Adapter) call(ctx context.Context, url, token string, req, resp any) error {
+	return a.do(ctx, http.MethodPost, url, token, req, resp)
+}
+
+// do sends JSON and decodes the JSON answer; errors come back as
+// *bot.SendError.
+func (a *Adapter) do(ctx context.Context, method, url, token string, req, resp any) error {
 	body, err := json.Marshal(req)
 	if err != nil {
 		return Permanent("Encode", err.Error())
 	}
-	hr, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+	hr, err := http.NewRequestWithContext(ctx, method, url, bytes.NewReader(body))
 	if err != nil {
 		return Permanent("Request", err.Error())
 	}

@@ -25,9 +25,8 @@ type session struct {
 // Limits: it is in memory only, per process. After a restart, on another
 // replica, or once more than maxSessions keys have come in since, a reply
 // goes through the OpenAPI instead — which works for group chats
-// (openConversationId is the chat id) but not for a direct chat the process
-// no longer remembers, since a direct conversation id does not name the
-// user (that send fails permanently and is dead-lettered, logged).
+// (openConversationId is the chat id) and for direct chats, whose chat id
+// names the person ("user:" + staffId, see chatID).
 type sessions struct {
 	mu    sync.Mutex
 	max   int

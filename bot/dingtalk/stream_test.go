@@ -1,8 +1,12 @@
 package dingtalk_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"log/slog"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -11,22 +15,49 @@ import (
 	"github.com/salesbot/salesbot/bot/dingtalk/dingtalktest"
 )
 
+// These tests run the Stream SDK, whose logger is a package global: none of
+// them may run in parallel.
+
 type streamRig struct {
 	a    *dingtalk.Adapter
 	emu  *dingtalktest.Emulator
 	drv  *dingtalktest.Driver
 	sink *fakeSink
+	logs *streamLog
 	stop func() error
+}
+
+// streamLog is a log destination safe for the SDK's goroutines.
+type streamLog struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *streamLog) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *streamLog) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
 
 // newStreamRig runs the adapter in stream mode against an emulator; stop
 // cancels Run and returns its result (failing if it does not return soon).
-func newStreamRig(t *testing.T, secret string) *streamRig {
+func newStreamRig(t *testing.T, secret string, tune ...func(*dingtalk.Config)) *streamRig {
 	t.Helper()
 	emu := dingtalktest.New(t, "dingapp", "s3cret")
-	a := dingtalk.New(dingtalk.Config{ClientID: "dingapp", ClientSecret: secret, RobotCode: "dingapp",
+	cfg := dingtalk.Config{ClientID: "dingapp", ClientSecret: secret, RobotCode: "dingapp",
 		Mode: dingtalk.ModeStream, BaseURL: emu.URL(), OAPIBaseURL: emu.URL(),
-		ReconnectMin: 10 * time.Millisecond, ReconnectMax: 50 * time.Millisecond}, nil, nil)
+		ReconnectMin: 10 * time.Millisecond, ReconnectMax: 50 * time.Millisecond}
+	for _, f := range tune {
+		f(&cfg)
+	}
+	logs := &streamLog{}
+	a := dingtalk.New(cfg, slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})), nil)
 	if a.Routes(&fakeSink{}) != nil {
 		t.Fatal("stream mode mounts webhook routes")
 	}
@@ -44,25 +75,31 @@ func newStreamRig(t *testing.T, secret string) *streamRig {
 		select {
 		case err := <-done:
 			return err
-		case <-time.After(3 * time.Second):
+		case <-time.After(5 * time.Second):
 			t.Fatal("Run did not return after cancel")
 			return nil
 		}
 	}
 	t.Cleanup(func() { _ = stop() })
 	drv := &dingtalktest.Driver{CorpID: "ding_corp", RobotCode: "dingapp", Emulator: emu}
-	return &streamRig{a: a, emu: emu, drv: drv, sink: sink, stop: stop}
+	return &streamRig{a: a, emu: emu, drv: drv, sink: sink, logs: logs, stop: stop}
 }
 
 func TestStreamRun(t *testing.T) {
 	r := newStreamRig(t, "s3cret")
-	r.emu.WaitConnected(t, 1, 5*time.Second)
+	r.emu.WaitConnected(t, 1, 10*time.Second)
 
-	// A group message → one event, acked 200.
+	// A group message → one event, acked 200 with the frame's messageId.
 	m := &dingtalktest.InMessage{StaffID: "staff1", Nick: "王小明", Text: " 今天拜访了星河科技张总", AtBot: true, AtStaff: []string{"staff2"}}
 	ack := r.drv.Stream(t, m)
 	if ack.Code != 200 || ack.Headers["contentType"] != "application/json" {
 		t.Fatalf("ack = %+v", ack)
+	}
+	subs := strings.Join(r.emu.Subscriptions(), ",")
+	for _, want := range []string{"CALLBACK " + dingtalk.TopicBotMessage, "CALLBACK " + dingtalk.TopicCardCallback, "SYSTEM ping"} {
+		if !strings.Contains(subs, want) {
+			t.Errorf("subscriptions %s lack %s", subs, want)
+		}
 	}
 	if r.emu.PingAcks() != 1 {
 		t.Errorf("the SYSTEM ping on connect was not acked with its opaque")
@@ -81,45 +118,128 @@ func TestStreamRun(t *testing.T) {
 	if ack := r.drv.StreamRaw(t, r.drv.Payload(m)); ack.Code != 200 {
 		t.Errorf("redelivery ack = %+v", ack)
 	}
-	// Unknown topic: acked 404, ignored. Malformed data: acked, ignored.
-	id := r.emu.PushFrame(t, "CALLBACK", "/v1.0/something/else", `{}`)
-	if ack := r.emu.WaitAck(t, id, 5*time.Second); ack.Code != 404 {
-		t.Errorf("unknown topic ack = %+v", ack)
-	}
-	if ack := r.drv.StreamRaw(t, []byte(`{"msgId":`)); ack.Code != 200 {
-		t.Errorf("malformed ack = %+v", ack)
-	}
 	if n := len(r.sink.Events()); n != 1 {
 		t.Errorf("%d events, want 1", n)
 	}
+	// The SDK's own log lines reach slog.
+	if !strings.Contains(r.logs.String(), "dingtalk stream sdk") {
+		t.Errorf("no SDK log line in slog:\n%s", r.logs)
+	}
+}
 
-	// The server drops the socket: the client registers again and goes on.
+func TestStreamUnknownTopicAckedIgnored(t *testing.T) {
+	r := newStreamRig(t, "s3cret")
+	r.emu.WaitConnected(t, 1, 10*time.Second)
+	id := r.emu.PushFrame(t, "CALLBACK", "/v1.0/something/else", `{"msgId":"m1","conversationId":"c1"}`)
+	if ack := r.emu.WaitAck(t, id, 5*time.Second); ack.Code != 404 {
+		t.Errorf("unknown topic ack = %+v, want 404", ack)
+	}
+	id = r.emu.PushFrame(t, "EVENT", "chat_update_title", `{}`)
+	if ack := r.emu.WaitAck(t, id, 5*time.Second); ack.Code != 404 {
+		t.Errorf("unsubscribed event ack = %+v, want 404", ack)
+	}
+	if n := len(r.sink.Events()); n != 0 {
+		t.Errorf("%d events from unknown topics", n)
+	}
+}
+
+func TestStreamMalformedDataAckedIgnored(t *testing.T) {
+	r := newStreamRig(t, "s3cret")
+	r.emu.WaitConnected(t, 1, 10*time.Second)
+	for name, data := range map[string]string{
+		"not JSON":      `{"msgId":`,
+		"no ids":        `{"msgtype":"text","text":{"content":"hi"}}`,
+		"wrong types":   `{"msgId":42,"conversationId":["c"]}`,
+		"other robot":   `{"msgId":"m9","conversationId":"c9","robotCode":"someone_else","msgtype":"text","text":{"content":"hi"}}`,
+		"card not JSON": `{"outTrackId":`,
+	} {
+		topic := dingtalk.TopicBotMessage
+		if strings.HasPrefix(name, "card") {
+			topic = dingtalk.TopicCardCallback
+		}
+		id := r.emu.PushFrame(t, "CALLBACK", topic, data)
+		if ack := r.emu.WaitAck(t, id, 5*time.Second); ack.Code != 200 || ack.Data != "" {
+			t.Errorf("%s: ack = %+v, want 200 without data (ignored)", name, ack)
+		}
+	}
+	if n := len(r.sink.Events()); n != 0 {
+		t.Errorf("%d events from malformed frames", n)
+	}
+	if !strings.Contains(r.logs.String(), "malformed bot message ignored") {
+		t.Errorf("malformed data not logged:\n%s", r.logs)
+	}
+}
+
+func TestStreamReconnects(t *testing.T) {
+	r := newStreamRig(t, "s3cret")
+	r.emu.WaitConnected(t, 1, 10*time.Second)
+
+	// The server drops the socket: the SDK registers again (after its
+	// back-off of about 3 s) and goes on.
 	r.emu.DropStream()
-	r.emu.WaitConnected(t, 2, 5*time.Second)
+	r.emu.WaitConnected(t, 2, 15*time.Second)
 	d := &dingtalktest.InMessage{Direct: true, StaffID: "staff1", Text: "帮助"}
 	if ack := r.drv.Stream(t, d); ack.Code != 200 {
 		t.Fatalf("ack after reconnect = %+v", ack)
 	}
-	if evs := r.sink.Events(); len(evs) != 2 || evs[1].Chat.Type != bot.DirectChat {
+	if evs := r.sink.Events(); len(evs) != 1 || evs[0].Chat.Type != bot.DirectChat {
 		t.Fatalf("events after reconnect = %+v", evs)
 	}
-	// A SYSTEM disconnect: the client reconnects at once.
+	// A SYSTEM disconnect: acked, then the client registers again.
 	r.emu.PushFrame(t, "SYSTEM", "disconnect", `{"reason":"server restart"}`)
-	r.emu.WaitConnected(t, 3, 5*time.Second)
-
-	// Clean stop.
+	r.emu.WaitConnected(t, 3, 15*time.Second)
 	if err := r.stop(); err != nil {
 		t.Fatalf("Run = %v", err)
 	}
-	time.Sleep(100 * time.Millisecond)
-	if n := r.emu.StreamConnections(); n != 3 {
-		t.Errorf("%d connections after stop, want 3 (no reconnect once stopped)", n)
+}
+
+// stays fails the test if cond turns false within d: for what must not
+// happen (a reconnect after stop), there is nothing to wait on.
+func stays(t *testing.T, d time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for time.Now().Before(deadline) {
+		if !cond() {
+			t.Fatalf("%s", what)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// reconnectWindow is longer than the SDK's first reconnect back-off (3 s
+// plus up to 20% jitter).
+const reconnectWindow = 4 * time.Second
+
+func TestStreamCleanShutdown(t *testing.T) {
+	r := newStreamRig(t, "s3cret")
+	r.emu.WaitConnected(t, 1, 10*time.Second)
+	// Drop the socket so that the SDK is waiting to reconnect, then stop:
+	// Close cancels the pending reconnect.
+	r.emu.DropStream()
+	if err := r.stop(); err != nil {
+		t.Fatalf("Run = %v", err)
+	}
+	opens := r.emu.Calls(dingtalktest.PathOpen)
+	stays(t, reconnectWindow, "the client registered again after Run returned", func() bool {
+		return r.emu.Calls(dingtalktest.PathOpen) == opens && r.emu.StreamConnections() == 1
+	})
+}
+
+func TestStreamCleanShutdownWhileConnected(t *testing.T) {
+	r := newStreamRig(t, "s3cret")
+	r.emu.WaitConnected(t, 1, 10*time.Second)
+	if err := r.stop(); err != nil {
+		t.Fatalf("Run = %v", err)
+	}
+	r.emu.WaitDisconnected(t, 5*time.Second)
+	stays(t, reconnectWindow, "the client reconnected after Run returned", func() bool {
+		return r.emu.Calls(dingtalktest.PathOpen) == 1 && r.emu.StreamConnections() == 1
+	})
 }
 
 func TestStreamSinkFailureAcks500(t *testing.T) {
 	r := newStreamRig(t, "s3cret")
-	r.emu.WaitConnected(t, 1, 5*time.Second)
+	r.emu.WaitConnected(t, 1, 10*time.Second)
 	r.sink.mu.Lock()
 	r.sink.err = errors.New("database down")
 	r.sink.mu.Unlock()
@@ -128,19 +248,25 @@ func TestStreamSinkFailureAcks500(t *testing.T) {
 	}
 }
 
-func TestStreamRetriesOpen(t *testing.T) {
+func TestStreamRetriesFirstConnect(t *testing.T) {
 	// A wrong secret: connections/open refuses; Run keeps retrying with
-	// back-off until stopped, and never connects.
+	// its own (here short) back-off, logging each failure, until stopped.
 	r := newStreamRig(t, "wrong")
-	time.Sleep(300 * time.Millisecond)
-	if n := r.emu.Calls(dingtalktest.PathOpen); n < 2 {
-		t.Errorf("connections/open called %d times, want retries", n)
+	deadline := time.Now().Add(10 * time.Second)
+	for r.emu.Calls(dingtalktest.PathOpen) < 3 {
+		if time.Now().After(deadline) {
+			t.Fatalf("connections/open called %d times, want retries", r.emu.Calls(dingtalktest.PathOpen))
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if err := r.stop(); err != nil {
+		t.Errorf("Run = %v", err)
 	}
 	if n := r.emu.StreamConnections(); n != 0 {
 		t.Errorf("%d connections with a wrong secret", n)
 	}
-	if err := r.stop(); err != nil {
-		t.Errorf("Run = %v", err)
+	if n := strings.Count(r.logs.String(), "cannot connect, retrying"); n < 2 {
+		t.Errorf("%d connect failures logged, want one per try:\n%s", n, r.logs)
 	}
 }
 

@@ -12,7 +12,8 @@ import (
 	"github.com/salesbot/salesbot/bot"
 )
 
-// CallbackPath is where DingTalk posts the robot's messages in HTTP mode.
+// CallbackPath is where DingTalk posts the robot's messages, and presses on
+// the bot's interactive cards, in HTTP mode.
 const CallbackPath = "/callbacks/dingtalk"
 
 // Routes mounts POST /callbacks/dingtalk in webhook mode (bot.Webhook).
@@ -72,6 +73,17 @@ func (w *webhook) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	if isCardCallback(body) {
+		// A press on an interactive card: answered with the updated card.
+		answer, status, err := a.cardClick(r.Context(), w.sink, body, r.Header.Get("timestamp"))
+		if err != nil {
+			bot.RefuseCallback(rw, a.log, bot.DingTalk, &bot.CallbackError{Status: status, Reason: err.Error()})
+			return
+		}
+		rw.Header().Set("Content-Type", "application/json; charset=utf-8")
+		_, _ = rw.Write(answer)
+		return
+	}
 	var m Message
 	if err := json.Unmarshal(body, &m); err != nil {
 		bot.RefuseCallback(rw, a.log, bot.DingTalk, bot.BadRequest("body is not JSON"))
@@ -117,7 +129,7 @@ func (a *Adapter) event(m *Message) bot.Event {
 		Kind:      bot.KindMessage,
 		Platform:  bot.DingTalk,
 		TenantKey: m.ChatbotCorpID,
-		Chat:      bot.Chat{ID: m.ConversationID, Type: bot.GroupChat, Name: m.ConversationTitle},
+		Chat:      bot.Chat{ID: chatID(m), Type: bot.GroupChat, Name: m.ConversationTitle},
 		Sender:    bot.User{ID: m.SenderStaffID, Name: m.SenderNick},
 		MessageID: m.MsgID,
 		Text:      strings.TrimSpace(m.Text.Content),
@@ -155,5 +167,21 @@ func (a *Adapter) remember(m *Message) {
 		}
 	}
 	a.sessions.put("msg:"+m.MsgID, s)
-	a.sessions.put("conv:"+m.ConversationID, s)
+	a.sessions.put("conv:"+chatID(m), s)
+}
+
+// userChatPrefix marks the chat id of a direct chat with the robot:
+// "user:" + the person's staffId.
+const userChatPrefix = "user:"
+
+// chatID is a message's chat: the conversation of a group, and for a
+// direct chat the person, since a direct conversationId does not name the
+// user (and a press on a card in a direct chat carries only the user). So
+// replies, prompts and card presses of one direct chat meet in one chat id,
+// and the OpenAPI can reach it after a restart.
+func chatID(m *Message) string {
+	if m.ConversationType == "1" && m.SenderStaffID != "" {
+		return userChatPrefix + m.SenderStaffID
+	}
+	return m.ConversationID
 }

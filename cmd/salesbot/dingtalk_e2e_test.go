@@ -16,10 +16,20 @@ import (
 // Stream frames.
 func dingtalkMain(t *testing.T, mode string) (*testMain, *dingtalktest.Emulator, *dingtalktest.Driver) {
 	t.Helper()
+	return dingtalkMainWith(t, mode, nil)
+}
+
+// dingtalkMainWith is dingtalkMain with a chance to adjust the DingTalk
+// configuration (a card template, say).
+func dingtalkMainWith(t *testing.T, mode string, tune func(*config.DingTalk)) (*testMain, *dingtalktest.Emulator, *dingtalktest.Driver) {
+	t.Helper()
 	emu := dingtalktest.New(t, "ding_e2e", "secret-e2e")
 	tm := startMainWith(t, "", true, func(m *Main) {
 		m.Config.DingTalk = config.DingTalk{ClientID: "ding_e2e", ClientSecret: "secret-e2e", RobotCode: "ding_e2e",
 			Mode: mode, BaseURL: emu.URL(), OAPIBaseURL: emu.URL()}
+		if tune != nil {
+			tune(&m.Config.DingTalk)
+		}
 	})
 	drv := &dingtalktest.Driver{URL: tm.url + "/callbacks/dingtalk", Secret: "secret-e2e", CorpID: "ding_corp_e2e",
 		RobotCode: "ding_e2e", Emulator: emu}

@@ -2,8 +2,10 @@
 // the access-token endpoint, sessionWebhooks (sendBySession), the robot's
 // groupMessages/send and oToMessages/batchSend, every message recorded, and
 // faults injected by table; connections/open and the Stream WebSocket
-// (a SYSTEM ping on connect, pushed CALLBACK frames, acks recorded); and a
-// Driver that posts signed HTTP-mode callbacks or pushes Stream frames.
+// (a SYSTEM ping on connect, pushed CALLBACK frames, acks recorded);
+// interactive cards (createAndDeliver, PUT card/instances, presses answered
+// with the updated card data); and a Driver that posts signed HTTP-mode
+// callbacks or pushes Stream frames.
 package dingtalktest
 
 import (
@@ -16,8 +18,6 @@ import (
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/salesbot/salesbot/bot/dingtalk"
 )
 
 // Paths the emulator serves.
@@ -85,8 +85,14 @@ type Emulator struct {
 	nTicket int
 	conn    *streamConn
 	nConn   int
-	acks    map[string]dingtalk.Ack
+	acks    map[string]Ack
 	nAcks   int
+
+	subs  []string         // the latest connections/open's subscriptions
+	cards map[string]*Card // interactive cards by outTrackId (cards.go)
+
+	robots   robotState   // custom group robots (robot.go)
+	contacts contactState // the old API's directory (contact.go)
 }
 
 // New starts an emulator for one app; it stops with the test.
@@ -94,7 +100,8 @@ func New(t testing.TB, clientID, secret string) *Emulator {
 	e := &Emulator{ClientID: clientID, ClientSecret: secret, RobotCode: clientID,
 		tokens: map[string]time.Time{}, sessions: map[string]sessionInfo{},
 		faults: map[string][]Fault{}, calls: map[string]int{},
-		tickets: map[string]time.Time{}, acks: map[string]dingtalk.Ack{}}
+		tickets: map[string]time.Time{}, acks: map[string]Ack{},
+		cards: map[string]*Card{}}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST "+PathToken, e.token)
 	mux.HandleFunc("POST "+PathGroup, e.group)
@@ -102,6 +109,12 @@ func New(t testing.TB, clientID, secret string) *Emulator {
 	mux.HandleFunc("POST "+PathSession, e.bySession)
 	mux.HandleFunc("POST "+PathOpen, e.openConn)
 	mux.HandleFunc("GET "+PathConnect, e.connect)
+	mux.HandleFunc("POST "+PathCreateAndDeliver, e.createAndDeliver)
+	mux.HandleFunc("PUT "+PathCardInstances, e.updateCard)
+	mux.HandleFunc("POST "+PathRobot, e.robotSend)
+	mux.HandleFunc("GET "+PathGetToken, e.getToken)
+	mux.HandleFunc("POST "+PathListSub, e.listSub)
+	mux.HandleFunc("POST "+PathUserList, e.userList)
 	e.srv = httptest.NewServer(mux)
 	t.Cleanup(e.srv.Close)
 	return e

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+	"github.com/open-dingtalk/dingtalk-stream-sdk-go/payload"
 
 	"github.com/salesbot/salesbot/bot/dingtalk"
 )
@@ -17,6 +18,13 @@ import (
 const (
 	PathOpen    = dingtalk.PathConnectionsOpen
 	PathConnect = "/connect"
+)
+
+// Frame is a frame the emulator pushes, Ack the client's answer: the SDK's
+// own wire types.
+type (
+	Frame = payload.DataFrame
+	Ack   = payload.DataFrameResponse
 )
 
 // streamConn is one live Stream connection.
@@ -51,14 +59,17 @@ func (e *Emulator) openConn(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	bot := false
+	var subs []string
 	for _, s := range req.Subscriptions {
 		bot = bot || (s.Type == "CALLBACK" && s.Topic == dingtalk.TopicBotMessage)
+		subs = append(subs, s.Type+" "+s.Topic)
 	}
 	if !bot {
 		apiFail(w, 400, "InvalidParameter", "no subscription to "+dingtalk.TopicBotMessage)
 		return
 	}
 	e.mu.Lock()
+	e.subs = subs
 	e.nTicket++
 	tk := fmt.Sprintf("tk-%d", e.nTicket)
 	e.tickets[tk] = time.Now().Add(90 * time.Second)
@@ -89,12 +100,12 @@ func (e *Emulator) connect(w http.ResponseWriter, r *http.Request) {
 	e.conn = c
 	e.nConn++
 	e.mu.Unlock()
-	_ = c.write(dingtalk.Frame{SpecVersion: "1.0", Type: "SYSTEM",
+	_ = c.write(Frame{SpecVersion: "1.0", Type: "SYSTEM",
 		Headers: map[string]string{"topic": "ping", "messageId": e.frameID(), "contentType": "application/json",
 			"time": fmt.Sprint(time.Now().UnixMilli())},
 		Data: `{"opaque":"op-1"}`})
 	for {
-		var a dingtalk.Ack
+		var a Ack
 		if err := ws.ReadJSON(&a); err != nil {
 			break
 		}
@@ -148,7 +159,7 @@ func (e *Emulator) PushFrame(t testing.TB, typ, topic, data string) string {
 		t.Fatal("dingtalk emulator: no Stream connection")
 	}
 	id := e.frameID()
-	f := dingtalk.Frame{SpecVersion: "1.0", Type: typ, Data: data,
+	f := Frame{SpecVersion: "1.0", Type: typ, Data: data,
 		Headers: map[string]string{"topic": topic, "messageId": id, "contentType": "application/json",
 			"time": fmt.Sprint(time.Now().UnixMilli())}}
 	if err := c.write(f); err != nil {
@@ -158,7 +169,7 @@ func (e *Emulator) PushFrame(t testing.TB, typ, topic, data string) string {
 }
 
 // WaitAck waits for the ack of a frame.
-func (e *Emulator) WaitAck(t testing.TB, id string, timeout time.Duration) dingtalk.Ack {
+func (e *Emulator) WaitAck(t testing.TB, id string, timeout time.Duration) Ack {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
 	for {
@@ -202,14 +213,39 @@ func (e *Emulator) DropStream() {
 
 // Stream sends m as a bot-message CALLBACK frame on the live Stream
 // connection and returns the client's ack.
-func (d *Driver) Stream(t testing.TB, m *InMessage) dingtalk.Ack {
+func (d *Driver) Stream(t testing.TB, m *InMessage) Ack {
 	t.Helper()
 	return d.StreamRaw(t, d.Payload(m))
 }
 
 // StreamRaw sends data as a bot-message frame and returns the ack.
-func (d *Driver) StreamRaw(t testing.TB, data []byte) dingtalk.Ack {
+func (d *Driver) StreamRaw(t testing.TB, data []byte) Ack {
 	t.Helper()
 	id := d.Emulator.PushFrame(t, "CALLBACK", dingtalk.TopicBotMessage, string(data))
 	return d.Emulator.WaitAck(t, id, 5*time.Second)
+}
+
+// WaitDisconnected waits until no Stream connection is live.
+func (e *Emulator) WaitDisconnected(t testing.TB, timeout time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		e.mu.Lock()
+		live := e.conn != nil
+		e.mu.Unlock()
+		if !live {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("dingtalk emulator: Stream connection still up after %v", timeout)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// Subscriptions are the "TYPE topic" pairs of the latest connections/open.
+func (e *Emulator) Subscriptions() []string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return append([]string(nil), e.subs...)
 }
