@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 )
 
@@ -37,6 +38,11 @@ type Scheduler struct {
 	now     func() time.Time
 	log     *slog.Logger
 	replica string
+
+	// mu serialises RunDue: the ticker of Run and a direct call (an
+	// operator's or a test's "run what is due now") never run a job twice
+	// at once, and lastRun is only touched under it.
+	mu sync.Mutex
 	// lastRun is the last slot run of each unclaimed job, by index.
 	lastRun map[int]string
 }
@@ -80,6 +86,8 @@ func (s *Scheduler) Run(ctx context.Context, interval time.Duration) {
 // RunDue runs every job whose slot is due and not yet claimed, and returns
 // how many it ran.
 func (s *Scheduler) RunDue(ctx context.Context) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	ran := 0
 	for i, j := range s.jobs {
 		if ctx.Err() != nil {

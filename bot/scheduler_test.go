@@ -172,3 +172,22 @@ func TestSchedulerUnclaimedJobs(t *testing.T) {
 		t.Errorf("runs = %d, job_runs rows = %d; want 2 runs and no rows", runs, len(store.runs))
 	}
 }
+
+// RunDue called while Run's ticker runs it too (as tests and operators do)
+// runs an unclaimed job once per slot and does not race on its memory.
+func TestSchedulerRunDueConcurrently(t *testing.T) {
+	now := time.Date(2026, 12, 2, 10, 0, 30, 0, time.UTC)
+	s := NewScheduler(&jobRuns{}, "a", func() time.Time { return now }, nil)
+	var mu sync.Mutex
+	runs := 0
+	s.Add(Job{Name: "tick", Tenant: "t", Slot: Every(time.Minute), Unclaimed: true,
+		Run: func(context.Context, string) error { mu.Lock(); runs++; mu.Unlock(); return nil }})
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() { s.RunDue(context.Background()) })
+	}
+	wg.Wait()
+	if runs != 1 {
+		t.Errorf("the slot ran %d times, want once", runs)
+	}
+}
