@@ -62,8 +62,9 @@ const (
 	// aibotMaxMarkdown is the most one markdown reply carries; the rest goes
 	// to the member through the app.
 	aibotMaxMarkdown = 4096
-	// aibotActNote tells a group that the buttons are in the app's chat.
-	aibotActNote = "按钮无法在群聊中显示,请在应用私聊中操作(卡片已私信给你)"
+	// aibotActNote tells a group where a card's buttons are: the webhook
+	// mode's answers are markdown only, the card goes to the member.
+	aibotActNote = "卡片已私信给你,请在应用私聊中操作"
 )
 
 // aibotMessage is a decrypted AI bot callback (PLATFORMS.md §2.6).
@@ -252,9 +253,9 @@ func (w *webhook) aibotHandle(ctx context.Context, sig, ts, nonce string, body [
 	ev, err := a.aibotEvent(&m)
 	if errors.Is(err, errIgnored) {
 		a.log.InfoContext(ctx, "wecom AI bot callback ignored", "msgtype", m.MsgType, "chattype", m.ChatType, "msgid", m.MsgID)
-		if m.ResponseURL != "" && m.MsgID != "" && m.MsgType != "event" {
-			a.aibotRemember(&m)
-			go a.aibotPolite(context.WithoutCancel(ctx), m.MsgID)
+		// Answered once: WeCom's retry of the callback is not.
+		if m.ResponseURL != "" && m.MsgID != "" && m.MsgType != "event" && a.aibotRemember(&m) {
+			go a.aibotPolite(context.WithoutCancel(ctx), m.MsgID, aibotReplyTextOnly)
 		}
 		return nil
 	}
@@ -276,16 +277,24 @@ func (w *webhook) aibotHandle(ctx context.Context, sig, ts, nonce string, body [
 	return nil
 }
 
-func (a *Adapter) aibotRemember(m *aibotMessage) {
-	a.aibot.put(m.MsgID, &aibotReply{url: m.ResponseURL, user: m.From.UserID, at: a.now()}, a.now())
+// aibotRemember keeps a message's response_url and sender; false when the
+// message is known already (a re-delivery).
+func (a *Adapter) aibotRemember(m *aibotMessage) bool {
+	return a.aibot.put(m.MsgID, &aibotReply{url: m.ResponseURL, user: m.From.UserID, at: a.now()}, a.now())
 }
 
-// aibotPolite answers a message the bot cannot read (image, voice, file…).
-func (a *Adapter) aibotPolite(ctx context.Context, msgID string) {
+// Short answers the AI bot gives outside the outbox.
+const (
+	aibotReplyTextOnly  = "暂时只能读懂文字消息,请用文字告诉我。"
+	aibotReplyNotStored = "抱歉,这条消息我暂时没能记下,请稍后再发一次。"
+)
+
+// aibotPolite answers a message with a short text: one the bot cannot read
+// (image, voice, file…), or one it could not take.
+func (a *Adapter) aibotPolite(ctx context.Context, msgID, text string) {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	if _, err := a.Send(ctx, bot.Outgoing{Platform: bot.WeCom, ReplyTo: msgID,
-		Text: "暂时只能读懂文字消息,请用文字告诉我。"}); err != nil {
+	if _, err := a.Send(ctx, bot.Outgoing{Platform: bot.WeCom, ReplyTo: msgID, Text: text}); err != nil {
 		a.log.WarnContext(ctx, "wecom AI bot polite answer failed", "msgid", msgID, "err", err)
 	}
 }
@@ -363,7 +372,7 @@ func (a *Adapter) aibotSend(ctx context.Context, out bot.Outgoing) (id string, h
 	var taskID string
 	var card *TemplateCard
 	if out.Card != nil {
-		md = aibotMarkdown(out.Card, out.Text)
+		md = groupMarkdown(out.Card, out.Text, aibotActNote)
 		if len(out.Card.Actions) > 0 {
 			taskID = taskIDFor(out.Key)
 			card = renderCard(out.Card, out.Text, taskID).card
@@ -372,12 +381,11 @@ func (a *Adapter) aibotSend(ctx context.Context, out bot.Outgoing) (id string, h
 	if strings.TrimSpace(md) == "" {
 		return "", true, bot.Permanent("bad_message", "outgoing message has neither text nor card")
 	}
-	posted := rep.usedBy != "" && rep.usedBy == out.Key
-	if !posted {
+	parts := splitBytes(md, aibotMaxMarkdown)
+	if posted := rep.usedBy != "" && rep.usedBy == out.Key; !posted {
 		if rep.gone || a.now().Sub(rep.at) > aibotReplyTTL {
 			return fallback()
 		}
-		parts := splitBytes(md, aibotMaxMarkdown)
 		if err := a.postResponse(ctx, rep.url, parts[0]); err != nil {
 			var se *bot.SendError
 			var ru *refusedURL
@@ -391,10 +399,13 @@ func (a *Adapter) aibotSend(ctx context.Context, out bot.Outgoing) (id string, h
 			return fallback()
 		}
 		a.aibot.update(out.ReplyTo, func(r *aibotReply) { r.gone, r.usedBy = true, out.Key })
-		for _, p := range parts[1:] {
-			if _, err := a.call(ctx, "message/send", a.message(rep.user, "markdown", map[string]string{"content": p})); err != nil {
-				return "", true, a.failed(ctx, err, bot.Outgoing{To: bot.Target{UserID: rep.user}})
-			}
+	}
+	// The rest goes to the member through the app, whose markdown is
+	// shorter — all of it again when the outbox retries: WeCom's duplicate
+	// check drops the parts that arrived the first time.
+	for _, p := range splitBytes(strings.Join(parts[1:], "\n"), maxTextBytes) {
+		if _, err := a.call(ctx, "message/send", a.message(rep.user, "markdown", map[string]string{"content": p})); err != nil {
+			return "", true, a.failed(ctx, err, bot.Outgoing{To: bot.Target{UserID: rep.user}})
 		}
 	}
 	if card == nil {
@@ -419,8 +430,11 @@ func (e *refusedURL) Error() string { return "response_url not on the WeCom API 
 func (a *Adapter) postResponse(ctx context.Context, rawURL, md string) error {
 	u, err := url.Parse(rawURL)
 	base, _ := url.Parse(a.cfg.BaseURL)
-	if err != nil || base == nil || u.Scheme != base.Scheme || u.Host != base.Host {
-		return &refusedURL{rawURL}
+	if err != nil {
+		return &refusedURL{"(unparsable)"}
+	}
+	if base == nil || u.Scheme != base.Scheme || u.Host != base.Host {
+		return &refusedURL{redactURL(u)} // logged: without its response_code
 	}
 	payload, _ := json.Marshal(map[string]any{"msgtype": "markdown", "markdown": map[string]string{"content": md}})
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u.String(), bytes.NewReader(payload))
@@ -437,20 +451,4 @@ func (a *Adapter) postResponse(ctx context.Context, rawURL, md string) error {
 		return bot.Permanent(fmt.Sprint(ans.ErrCode), ans.ErrMsg)
 	}
 	return nil
-}
-
-// aibotMarkdown renders a card for the AI bot, which shows markdown only:
-// the card's body, the buttons named, and where to press them.
-func aibotMarkdown(c *bot.Card, text string) string {
-	cc := *c
-	cc.Actions = nil
-	md := cardMarkdown(&cc, text)
-	if len(c.Actions) > 0 {
-		labels := make([]string, 0, len(c.Actions))
-		for _, act := range c.Actions {
-			labels = append(labels, act.Label)
-		}
-		md += fmt.Sprintf("\n\n<font color=\"comment\">操作:%s —— %s</font>", strings.Join(labels, " / "), aibotActNote)
-	}
-	return md
 }

@@ -121,6 +121,17 @@ func TestAIBotCallbacks(t *testing.T) {
 	if len(s.got()) != 2 {
 		t.Errorf("image delivered as an event")
 	}
+	// WeCom's retry of the image is not answered again (its response_url
+	// is used: a second answer would reach the member through the app).
+	// The retry starts no answer at all; the later message only gives a
+	// wrongly started one time to show.
+	if st, _ := drv.Post(t, img); st != http.StatusOK {
+		t.Fatalf("image again = %d", st)
+	}
+	drv.SingleText(t, "lisi", "barrier", "")
+	if n := len(emu.AIBotResponses()) + len(emu.Messages()); n != 1 {
+		t.Errorf("%d answers to the image and its retry, want 1: %+v %+v", n, emu.AIBotResponses(), emu.Messages())
+	}
 }
 
 // postSigned posts a message encrypted for receiveID but signed correctly.
@@ -229,5 +240,40 @@ func TestAIBotRefusesForeignResponseURL(t *testing.T) {
 	ms := emu.Messages()
 	if len(ms) != 1 || ms[0].ToUser != "lisi" || ms[0].Content != "hello" {
 		t.Errorf("messages = %+v", ms)
+	}
+}
+
+// TestAIBotLongAnswer: an answer longer than a response_url takes goes
+// there in part; the rest reaches the member through the app, whose
+// markdown carries at most 2048 bytes, in as many messages as it needs —
+// nothing lost, nothing refused.
+func TestAIBotLongAnswer(t *testing.T) {
+	a, _, emu, drv := aibotServer(t)
+	_, _, id := drv.GroupText(t, "wrkG1", "lisi", "@bot 本月所有跟进", "")
+	var lines []string
+	for i := range 160 {
+		lines = append(lines, "第"+strconv.Itoa(i)+"条:星河科技张总,报价50万")
+	}
+	long := strings.Join(lines, "\n") // about 6.5 KB
+	// The app's first part fails (-1): the outbox's retry does not post
+	// the response_url again, and sends the rest.
+	emu.Inject(wecomtest.Fault{Op: "send", ErrCode: -1, ErrMsg: "system busy"})
+	out := bot.Outgoing{Platform: bot.WeCom, To: bot.Target{ChatID: "aibot:wrkG1"}, ReplyTo: id, Text: long, Key: "long1"}
+	if f := deliver(t, a, out); len(f) != 1 || f[0].Code != "-1" {
+		t.Errorf("failures = %+v, want one -1", f)
+	}
+	rs := emu.AIBotResponses()
+	if len(rs) != 1 || len(rs[0].Content) > 4096 {
+		t.Fatalf("response_url replies = %d", len(rs))
+	}
+	got := []string{rs[0].Content}
+	for _, m := range emu.Messages() {
+		if m.ToUser != "lisi" || m.MsgType != "markdown" {
+			t.Errorf("unexpected app message %+v", m)
+		}
+		got = append(got, m.Content)
+	}
+	if strings.Join(got, "\n") != long {
+		t.Errorf("the answer arrived as %d parts that do not make it up", len(got))
 	}
 }

@@ -100,7 +100,9 @@ const (
 	// aibotCardLink is where a card without buttons leads when clicked:
 	// WeCom requires a link on a text_notice card.
 	aibotCardLink = "https://work.weixin.qq.com/"
-	aibotWelcome  = "你好,我是销售助手。直接告诉我今天的拜访和进展(例如“今天拜访了星河科技张总,报价50万”),我来记录;发送“帮助”看看我还能做什么。"
+	// aibotPressNotStored tells a presser whose press was not taken.
+	aibotPressNotStored = "抱歉,刚才的操作没能完成,请稍后再点一次。"
+	aibotWelcome        = "你好,我是销售助手。直接告诉我今天的拜访和进展(例如“今天拜访了星河科技张总,报价50万”),我来记录;发送“帮助”看看我还能做什么。"
 )
 
 // wsFrame is a frame of the long connection: a command or callback
@@ -501,7 +503,7 @@ func (a *Adapter) aibotOnMessage(ctx context.Context, sink bot.Sink, reqID strin
 		a.log.Info("wecom AI bot message ignored", "msgtype", m.MsgType, "chattype", m.ChatType, "msgid", m.MsgID)
 		a.aibot.update(m.MsgID, func(r *aibotReply) { r.delivered = true })
 		if m.ChatType == "group" || m.ChatType == "single" {
-			a.aibotPolite(ctx, m.MsgID)
+			a.aibotPolite(ctx, m.MsgID, aibotReplyTextOnly)
 		}
 		return
 	}
@@ -513,15 +515,39 @@ func (a *Adapter) aibotOnMessage(ctx context.Context, sink bot.Sink, reqID strin
 		// A sender salesbot has never seen is registered under this name.
 		ev.Sender.Name = a.userName(ctx, ev.Sender.ID)
 	}
-	if _, err := sink.Deliver(ctx, ev); err != nil {
+	if _, err := a.aibotDeliver(ctx, sink, ev); err != nil {
 		if errors.Is(err, bot.ErrUnknownTenant) {
 			a.log.Warn("wecom AI bot event from an unknown tenant dropped", "corp_id", ev.TenantKey)
 			return
 		}
-		a.log.Error("wecom AI bot message not delivered", "msgid", m.MsgID, "err", err)
+		// Not stored: the member is asked to send it again (a re-push of
+		// the same msgid is delivered, as it is not marked delivered).
+		a.log.Error("wecom AI bot message not delivered; the member is asked to send it again", "msgid", m.MsgID, "err", err)
+		a.aibotPolite(ctx, m.MsgID, aibotReplyNotStored)
 		return
 	}
 	a.aibot.update(m.MsgID, func(r *aibotReply) { r.delivered = true })
+}
+
+// aibotDeliverTries is how many times a callback is handed to the sink.
+// The long connection has no re-delivery (in webhook mode a failed
+// Deliver answers 503 and WeCom retries), so a passing failure — a busy
+// database — must not lose the message.
+const aibotDeliverTries = 3
+
+// aibotDeliver hands ev to the sink, again after a failure, pausing
+// AIBotBackoffMin and then twice as long.
+func (a *Adapter) aibotDeliver(ctx context.Context, sink bot.Sink, ev bot.Event) (bot.Result, error) {
+	pause := durationOr(a.cfg.AIBotBackoffMin, aibotBackoffMin)
+	for try := 1; ; try++ {
+		res, err := sink.Deliver(ctx, ev)
+		if err == nil || errors.Is(err, bot.ErrUnknownTenant) || try == aibotDeliverTries {
+			return res, err
+		}
+		a.log.Warn("wecom AI bot event not stored, trying again", "event_id", ev.ID, "err", err, "in", pause)
+		time.Sleep(pause)
+		pause *= 2
+	}
 }
 
 // aibotOnEvent answers enter_chat with a welcome and delivers presses.
@@ -573,14 +599,14 @@ func (a *Adapter) aibotPress(ctx context.Context, sink bot.Sink, reqID string, m
 		ev.Chat = bot.Chat{ID: AIBotChatPrefix + m.ChatID, Type: bot.GroupChat}
 	}
 	a.ws.notePress(ev.MessageID, chat, aibotClick{reqID: reqID, user: user, taskID: taskID, at: a.now()})
-	res, err := sink.Deliver(ctx, ev)
+	res, err := a.aibotDeliver(ctx, sink, ev)
 	if err != nil {
 		if errors.Is(err, bot.ErrUnknownTenant) {
 			a.log.Warn("wecom AI bot card press from an unknown tenant dropped", "corp_id", ev.TenantKey)
 			return
 		}
 		a.log.Error("wecom AI bot card press not delivered", "event_id", ev.ID, "err", err)
-		return
+		res = bot.Result{Toast: aibotPressNotStored}
 	}
 	if res.Duplicate || res.Card != nil || strings.TrimSpace(res.Toast) == "" {
 		return

@@ -17,16 +17,23 @@ import (
 
 const wsWait = 10 * time.Second
 
-// wsSink records delivered events and answers presses with result.
+// wsSink records delivered events and answers presses with result; the
+// first fail deliveries fail, as when the database is busy.
 type wsSink struct {
 	mu     sync.Mutex
 	events []bot.Event
 	result func(bot.Event) bot.Result
+	fail   int
+	failed int
 }
 
 func (s *wsSink) Deliver(ctx context.Context, ev bot.Event) (bot.Result, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.failed < s.fail {
+		s.failed++
+		return bot.Result{}, errors.New("store event: database is locked")
+	}
 	s.events = append(s.events, ev)
 	if s.result != nil && ev.Kind == bot.KindAction {
 		return s.result(ev), nil
@@ -654,5 +661,50 @@ func TestAIBotWSCardPress(t *testing.T) {
 	})
 	if last := lastCommand(t, cs, "aibot_send_msg"); last.Content() != "只有记录人可以撤销" {
 		t.Errorf("toast = %s", last.Raw)
+	}
+}
+
+// The long connection has no re-delivery: a message the sink fails to
+// store (a busy database) is handed to it again; when it still fails, the
+// member is told to send it again rather than left without an answer.
+func TestAIBotWSDeliverFailure(t *testing.T) {
+	b := startedWSBot(t)
+	b.sink.mu.Lock()
+	b.sink.fail = 2
+	b.sink.mu.Unlock()
+	id, _ := b.ws.SendGroupText(t, "wrkG1", "lisi", "@bot 今天拜访了星河科技", "")
+	if evs := b.sink.waitEvents(t, 1); evs[0].ID != id {
+		t.Fatalf("events = %+v", evs)
+	}
+
+	b.sink.mu.Lock()
+	b.sink.fail, b.sink.failed = 3, 0
+	b.sink.mu.Unlock()
+	_, reqID := b.ws.SendGroupText(t, "wrkG1", "lisi", "@bot 回款到账了", "")
+	cs := b.ws.WaitFor(t, wsWait, "the notice", func(cs []wecomtest.AIBotCommand) bool {
+		return len(wecomtest.Accepted(cs, "aibot_respond_msg")) == 1
+	})
+	if r := lastCommand(t, cs, "aibot_respond_msg"); r.ReqID != reqID || !strings.Contains(r.Content(), "再发一次") {
+		t.Errorf("notice = %s", r.Raw)
+	}
+	if n := len(b.sink.got()); n != 1 {
+		t.Errorf("%d events, want 1", n)
+	}
+
+	// A press that cannot be stored: the presser is told, privately.
+	b.sink.mu.Lock()
+	b.sink.fail, b.sink.failed = 3, 0
+	b.sink.mu.Unlock()
+	b.ws.ClickCard(t, "wrkG1", "wangwu", "card9", "followup.undo")
+	cs = b.ws.WaitFor(t, wsWait, "the press notice", func(cs []wecomtest.AIBotCommand) bool {
+		for _, c := range wecomtest.Accepted(cs, "aibot_send_msg") {
+			if c.Body["chatid"] == "wangwu" {
+				return true
+			}
+		}
+		return false
+	})
+	if last := lastCommand(t, cs, "aibot_send_msg"); !strings.Contains(last.Content(), "再点一次") {
+		t.Errorf("press notice = %s", last.Raw)
 	}
 }

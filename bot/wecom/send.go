@@ -90,7 +90,8 @@ func (a *Adapter) Send(ctx context.Context, out bot.Outgoing) (string, error) {
 }
 
 // taskIDFor makes a task_id from the outbox key: unique per app, at most 128
-// bytes of [0-9A-Za-z_-@].
+// bytes of [0-9A-Za-z_-@]. '_' is dropped too: "_r<n>" marks a card re-sent
+// in place of an update (cardID), and room is left for it.
 func taskIDFor(key string) string {
 	if key == "" {
 		key = bot.NewID()

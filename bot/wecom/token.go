@@ -3,6 +3,7 @@ package wecom
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -51,10 +52,15 @@ func (a *Adapter) fetchToken(ctx context.Context) (string, time.Duration, error)
 }
 
 // do sends req and decodes the JSON answer into v; a non-2xx status is an
-// *apiError carrying it.
+// *apiError carrying it. A failure in transit names the URL without its
+// secrets (redactURL).
 func (a *Adapter) do(req *http.Request, v any) error {
 	resp, err := a.hc.Do(req)
 	if err != nil {
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			ue.URL = redactURL(req.URL)
+		}
 		return err
 	}
 	defer resp.Body.Close()
@@ -65,4 +71,25 @@ func (a *Adapter) do(req *http.Request, v any) error {
 		return fmt.Errorf("decode answer: %w", err)
 	}
 	return nil
+}
+
+// secretParams are the query parameters that carry credentials: the app's
+// secret (gettoken), the access token (every API call), a group robot's
+// key (webhook/send) and an AI bot answer's single-use code
+// (response_url).
+var secretParams = []string{"corpsecret", "access_token", "key", "response_code"}
+
+// redactURL is u as errors and logs may show it: the values of
+// secretParams replaced. Go's HTTP client names the whole URL in a
+// transport error, which the outbox stores and logs.
+func redactURL(u *url.URL) string {
+	q := u.Query()
+	for _, p := range secretParams {
+		if q.Has(p) {
+			q.Set(p, "REDACTED")
+		}
+	}
+	r := *u
+	r.RawQuery = q.Encode()
+	return r.Redacted()
 }

@@ -72,7 +72,6 @@ func TestWeComAIBotGroupFollowUpEndToEnd(t *testing.T) {
 	// A later message is answered; by then a duplicate would show.
 	drv.GroupText(t, "wrkGroupE2E", "zhangsan", "@销售助手 帮助", "")
 	emu.WaitForAIBot(t, 15*time.Second, "the answer to 帮助", func(rs []wecomtest.AIBotResponse) bool { return len(rs) >= 2 })
-	time.Sleep(200 * time.Millisecond)
 	rs = emu.AIBotResponses()
 	n := 0
 	for _, r := range rs {

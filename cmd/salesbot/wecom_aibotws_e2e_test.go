@@ -55,8 +55,8 @@ func TestWeComAIBotLongConnectionEndToEnd(t *testing.T) {
 		t.Fatalf("answer = %s, want the confirmation card", answer.Raw)
 	}
 	t.Logf("answer in the group: %s", answer.Raw)
-	undo := aibotButtonKey(t, card, "撤销")
-	aibotButtonKey(t, card, "修改")
+	undo := cardButtonKey(t, card, "撤销")
+	cardButtonKey(t, card, "修改")
 	if n := active(); n != n0+1 {
 		t.Fatalf("%d active follow-ups, want %d", n, n0+1)
 	}
@@ -152,19 +152,4 @@ func aibotAnswer(t *testing.T, ws *wecomtest.AIBotWS, reqID string) wecomtest.AI
 		return false
 	})
 	return found
-}
-
-// aibotButtonKey finds the key of the template card's button with the
-// label.
-func aibotButtonKey(t *testing.T, card map[string]any, label string) string {
-	t.Helper()
-	bs, _ := card["button_list"].([]any)
-	for _, b := range bs {
-		if bm, _ := b.(map[string]any); bm != nil && bm["text"] == label {
-			k, _ := bm["key"].(string)
-			return k
-		}
-	}
-	t.Fatalf("no %q button on card %v", label, card)
-	return ""
 }
