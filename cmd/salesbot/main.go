@@ -51,7 +51,7 @@ func commands() []command {
 		{"extract", "[--now RFC3339] [--tz IANA]", "read messages on stdin, print the times, numbers and money in them as JSON lines", runExtract},
 		{"digest", "[--team NAME] [--date YYYY-MM-DD] [--send [--force]] [--config FILE]", "print each team's progress card and its manager's morning digest (and queue them with --send)", runDigest},
 		{"sync", "lark|wecom|dingtalk [--config FILE]", "pull departments and people from a platform's contact API into teams and members", runSync},
-		{"wecom-group", "TEAM [--config FILE]", "create a WeCom group chat for a team through the app and make it the team's chat", runWeComGroup},
+		{"wecom-group", "TEAM [--again] [--config FILE]", "create a WeCom group chat for a team through the app and make it the team's chat", runWeComGroup},
 		{"version", "", "print version, commit and Go version", runVersion},
 	}
 }

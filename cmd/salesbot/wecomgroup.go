@@ -23,6 +23,7 @@ const wecomGroupActor = "cli:wecom-group"
 // morning progress card goes there.
 func runWeComGroup(ctx context.Context, env *cliEnv, args []string) error {
 	fs, cfgPath := newFlags("wecom-group", env)
+	again := fs.Bool("again", false, "create another group chat even if the team already has one the app created")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -45,6 +46,20 @@ func runWeComGroup(ctx context.Context, env *cliEnv, args []string) error {
 	}
 	if err != nil {
 		return err
+	}
+	if !*again {
+		// A second run would create a second group, and the morning card
+		// would go to both.
+		chats, err := st.Chats(ctx, tenant.ID, string(bot.WeCom))
+		if err != nil {
+			return err
+		}
+		for _, ch := range chats {
+			if ch.TeamID == team.ID && ch.Purpose == domain.PurposeTeam && strings.HasPrefix(ch.PlatformChatID, wecom.AppChatPrefix) {
+				return fmt.Errorf("team %s already has the WeCom group chat %q (%s); use --again to create another",
+					team.Name, ch.Name, strings.TrimPrefix(ch.PlatformChatID, wecom.AppChatPrefix))
+			}
+		}
 	}
 	owner, users, err := teamWeComUsers(ctx, st, tenant.ID, team)
 	if err != nil {

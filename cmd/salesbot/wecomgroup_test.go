@@ -92,6 +92,20 @@ func TestWeComGroup(t *testing.T) {
 	if err != nil || len(audits) != 1 || audits[0].Action != "chat.bind" || audits[0].ActorID != wecomGroupActor {
 		t.Errorf("audit = %+v, %v", audits, err)
 	}
+
+	// A second run refuses instead of making a second group; --again makes one.
+	out.Reset()
+	errOut.Reset()
+	if code := run(context.Background(), []string{"wecom-group", "华东一组"}, nil, &out, &errOut); code != 1 ||
+		!strings.Contains(errOut.String(), "already has") || !strings.Contains(errOut.String(), "--again") {
+		t.Errorf("second wecom-group: exit %d: %s", code, errOut.String())
+	}
+	if n := len(emu.AppChats()); n != 1 {
+		t.Errorf("%d app chats after the refused run, want 1", n)
+	}
+	if code := run(context.Background(), []string{"wecom-group", "--again", "华东一组"}, nil, &out, &errOut); code != 0 || len(emu.AppChats()) != 2 {
+		t.Errorf("wecom-group --again: exit %d, %d app chats: %s", code, len(emu.AppChats()), errOut.String())
+	}
 }
 
 // TestWeComGroupErrors: an unknown team, a team whose manager has no WeCom
