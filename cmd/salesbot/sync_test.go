@@ -48,38 +48,15 @@ func TestSyncLark(t *testing.T) {
 	t.Setenv("SALESBOT_LARK_APP_SECRET", "secret-"+appID)
 	t.Setenv("SALESBOT_LARK_MODE", "websocket")
 	t.Setenv("SALESBOT_LARK_BASE_URL", emu.URL())
-	sync := func() string {
-		t.Helper()
-		var out, errOut bytes.Buffer
-		if code := run(context.Background(), []string{"sync", "lark"}, nil, &out, &errOut); code != 0 {
-			t.Fatalf("sync lark: exit %d: %s", code, errOut.String())
-		}
-		return out.String()
-	}
+	sync := func() string { return syncRun(t, "lark") }
 
 	first := sync()
 	if !strings.Contains(first, "5 departments, 6 people") || !strings.Contains(first, "teams 5 created") ||
 		!strings.Contains(first, "members 6 created") {
 		t.Errorf("first sync said %q", first)
 	}
-	st, err := storage.Open(context.Background(), "sqlite", db, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st, tenant, team := syncedStore(t, db)
 	ctx := context.Background()
-	tenant, err := st.EnsureTenant(ctx, "我的公司", "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	team := func(name string) domain.Team {
-		t.Helper()
-		tm, err := st.TeamByName(ctx, tenant.ID, name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return tm
-	}
 	sales := team("销售部")
 	for _, n := range []string{"华东销售", "华北销售", "西部销售"} {
 		if got := team(n); got.ParentID != sales.ID {
@@ -143,5 +120,39 @@ func TestSyncLarkNotConfigured(t *testing.T) {
 	errOut.Reset()
 	if code := run(context.Background(), []string{"sync", "feishu"}, nil, &out, &errOut); code != 2 || !strings.Contains(errOut.String(), "lark") {
 		t.Errorf("sync feishu: %d %q, want a usage error naming the platforms", code, errOut.String())
+	}
+}
+
+// syncRun runs "salesbot sync <platform>" and returns what it printed.
+func syncRun(t *testing.T, platform string) string {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	if code := run(context.Background(), []string{"sync", platform}, nil, &out, &errOut); code != 0 {
+		t.Fatalf("sync %s: exit %d: %s", platform, code, errOut.String())
+	}
+	return out.String()
+}
+
+// syncedStore opens the database a sync wrote, with its tenant and a
+// lookup of teams by name (failing the test when there is none).
+func syncedStore(t *testing.T, db string) (*storage.Store, domain.Tenant, func(name string) domain.Team) {
+	t.Helper()
+	ctx := context.Background()
+	st, err := storage.Open(ctx, "sqlite", db, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	tenant, err := st.EnsureTenant(ctx, "我的公司", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st, tenant, func(name string) domain.Team {
+		t.Helper()
+		tm, err := st.TeamByName(ctx, tenant.ID, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tm
 	}
 }

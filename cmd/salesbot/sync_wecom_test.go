@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"log/slog"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -11,7 +10,6 @@ import (
 	"github.com/salesbot/salesbot/bot"
 	"github.com/salesbot/salesbot/bot/wecom/wecomtest"
 	"github.com/salesbot/salesbot/domain"
-	"github.com/salesbot/salesbot/storage"
 )
 
 // wecomSyncEnv points "salesbot sync wecom" at an emulator and a new
@@ -54,36 +52,13 @@ func TestSyncWeCom(t *testing.T) {
 		emu.AddUser(u)
 	}
 	db := wecomSyncEnv(t, emu)
-	sync := func() string {
-		t.Helper()
-		var out, errOut bytes.Buffer
-		if code := run(context.Background(), []string{"sync", "wecom"}, nil, &out, &errOut); code != 0 {
-			t.Fatalf("sync wecom: exit %d: %s", code, errOut.String())
-		}
-		return out.String()
-	}
+	sync := func() string { return syncRun(t, "wecom") }
 	if first := sync(); !strings.Contains(first, "4 departments, 4 people") || !strings.Contains(first, "teams 4 created") ||
 		!strings.Contains(first, "members 4 created") {
 		t.Errorf("first sync said %q", first)
 	}
-	st, err := storage.Open(context.Background(), "sqlite", db, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st, tenant, team := syncedStore(t, db)
 	ctx := context.Background()
-	tenant, err := st.EnsureTenant(ctx, "我的公司", "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	team := func(name string) domain.Team {
-		t.Helper()
-		tm, err := st.TeamByName(ctx, tenant.ID, name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return tm
-	}
 	if _, err := st.TeamByName(ctx, tenant.ID, "星河公司"); !domain.IsNotFound(err) {
 		t.Errorf("the root department became a team: %v", err)
 	}
