@@ -12,7 +12,7 @@ import (
 // sessionWebhook path maps them to msgtype text / markdown.
 //
 // Without an interactive-card template buttons cannot be pressed, so a
-// card's actions are listed as what to reply instead.
+// card's actions are left out (see cardMarkdown).
 func render(out bot.Outgoing) (key string, param map[string]string) {
 	if out.Card == nil {
 		return "sampleText", map[string]string{"content": out.Text}
@@ -47,13 +47,9 @@ func cardMarkdown(c *bot.Card, text string) string {
 		fmt.Fprintf(&b, "> %s\n\n", c.Header.Subtitle)
 	}
 	writeElements(&b, c)
-	if len(c.Actions) > 0 {
-		var labels []string
-		for _, a := range c.Actions {
-			labels = append(labels, "「"+a.Label+"」")
-		}
-		fmt.Fprintf(&b, "<font color=\"#888888\">可用操作:%s(请直接回复文字)</font>\n", strings.Join(labels, " "))
-	}
+	// A card's buttons are left out: a markdown message cannot carry them,
+	// and their labels are no text commands (replying 撤销 is not
+	// understood), so listing them as what to reply would mislead.
 	return strings.TrimRight(b.String(), "\n")
 }
 

@@ -13,8 +13,7 @@
 // With a card template configured, a card with buttons is sent as an
 // interactive card (互动卡片, interactive.go) whose presses come back over
 // the Stream or to the callback URL and are answered with the updated card;
-// without one, cards are rendered as markdown and their buttons listed as
-// what to say instead.
+// without one, cards are rendered as markdown, without their buttons.
 package dingtalk
 
 import (

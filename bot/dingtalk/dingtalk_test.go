@@ -30,9 +30,17 @@ type fakeSink struct {
 	err    error
 	// res is the answer to an action (a card press).
 	res bot.Result
+	// hold, when set, runs first in every Deliver (outside the lock).
+	hold func(ctx context.Context)
 }
 
 func (s *fakeSink) Deliver(ctx context.Context, ev bot.Event) (bot.Result, error) {
+	s.mu.Lock()
+	hold := s.hold
+	s.mu.Unlock()
+	if hold != nil {
+		hold(ctx)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.err != nil {
@@ -322,5 +330,43 @@ func TestSessionWebhookForeignHostIgnored(t *testing.T) {
 	}
 	if msgs := r.emu.Messages(); len(msgs) != 1 || msgs[0].Via != "group" {
 		t.Errorf("messages = %+v", msgs)
+	}
+}
+
+// A sessionWebhook's URL is a credential: when it fails on the network, the
+// reply goes the OpenAPI way and neither the log nor the error quotes it.
+func TestSessionWebhookFailureKeepsItsURLOutOfTheLog(t *testing.T) {
+	r := newRig(t)
+	ev := r.received(t, &dingtalktest.InMessage{StaffID: "s1", Text: "hi", AtBot: true})
+	r.emu.Fail(dingtalktest.PathSession, dingtalktest.Fault{HangUp: true})
+	if _, err := r.a.Send(context.Background(), reply(ev, "好的")); err != nil {
+		t.Fatal(err)
+	}
+	if msgs := r.emu.Messages(); len(msgs) != 1 || msgs[0].Via != "group" || msgs[0].Text != "好的" {
+		t.Errorf("messages = %+v", msgs)
+	}
+	log := r.logs.String()
+	if !strings.Contains(log, "sessionWebhook failed") || !strings.Contains(log, "/robot/sendBySession") {
+		t.Errorf("the failure is not logged with the path:\n%s", log)
+	}
+	if strings.Contains(log, "session=") {
+		t.Errorf("the sessionWebhook's query is in the log:\n%s", log)
+	}
+}
+
+// A direct chat's id names the person, so a reply reaches them one to one
+// through the OpenAPI also when no sessionWebhook is in memory: after a
+// restart, or from another replica.
+func TestDirectChatAnsweredAfterRestart(t *testing.T) {
+	r := newRig(t)
+	dm := r.received(t, &dingtalktest.InMessage{Direct: true, StaffID: "s9", Text: "我的任务"})
+	restarted := dingtalk.New(dingtalk.Config{ClientID: "dingapp", ClientSecret: "s3cret", RobotCode: "dingapp",
+		BaseURL: r.emu.URL(), OAPIBaseURL: r.emu.URL()}, nil, nil)
+	if _, err := restarted.Send(context.Background(), reply(dm, "你没有待办任务")); err != nil {
+		t.Fatal(err)
+	}
+	if msgs := r.emu.Messages(); len(msgs) != 1 || msgs[0].Via != "oto" || len(msgs[0].UserIDs) != 1 ||
+		msgs[0].UserIDs[0] != "s9" || msgs[0].Text != "你没有待办任务" {
+		t.Errorf("messages = %+v, want one to s9 through batchSend", msgs)
 	}
 }

@@ -120,8 +120,9 @@ func TestCardsWithoutButtonsOrTemplateAreMarkdown(t *testing.T) {
 	if msgs := r.emu.Messages(); len(msgs) != 1 || msgs[0].MsgKey != "markdown" || len(r.emu.Cards()) != 0 {
 		t.Errorf("card without buttons: messages %+v, cards %d", msgs, len(r.emu.Cards()))
 	}
-	// No template: a card with buttons is markdown, the buttons listed as
-	// what to say.
+	// No template: a card with buttons is markdown without them. Their
+	// labels are not listed as what to reply: replying 撤销 is not
+	// understood.
 	r = newRig(t)
 	ev = r.received(t, &dingtalktest.InMessage{StaffID: "s1", Text: "今天拜访了星河科技", AtBot: true})
 	out = reply(ev, "")
@@ -130,7 +131,8 @@ func TestCardsWithoutButtonsOrTemplateAreMarkdown(t *testing.T) {
 		t.Fatal(err)
 	}
 	msgs := r.emu.Messages()
-	if len(msgs) != 1 || msgs[0].MsgKey != "markdown" || !strings.Contains(msgs[0].Text, "「撤销」") || len(r.emu.Cards()) != 0 {
+	if len(msgs) != 1 || msgs[0].MsgKey != "markdown" || !strings.Contains(msgs[0].Text, "星河科技") ||
+		strings.Contains(msgs[0].Text, "「撤销」") || strings.Contains(msgs[0].Text, "回复文字") || len(r.emu.Cards()) != 0 {
 		t.Errorf("no template: messages %+v, cards %d", msgs, len(r.emu.Cards()))
 	}
 }

@@ -1,7 +1,6 @@
 package dingtalk_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"log/slog"
@@ -30,29 +29,11 @@ func (c *clock) add(d time.Duration) {
 	c.t = c.t.Add(d)
 }
 
-// syncBuffer is a log sink that tests read while the adapter writes.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 type robotRig struct {
 	a     *dingtalk.Adapter
 	emu   *dingtalktest.Emulator
 	clock *clock
-	log   *syncBuffer
+	log   *streamLog
 }
 
 // newRobotRig runs an adapter whose team 华东一组 has a custom robot; the
@@ -64,7 +45,7 @@ func newRobotRig(t *testing.T, emuSecret string) *robotRig {
 	emu := dingtalktest.New(t, "dingapp", "s3cret")
 	emu.SetRobotClock(c.Now)
 	emu.AddRobot("tok_east", emuSecret)
-	buf := &syncBuffer{}
+	buf := &streamLog{}
 	a := dingtalk.New(dingtalk.Config{ClientID: "dingapp", ClientSecret: "s3cret", BaseURL: emu.URL(), OAPIBaseURL: emu.URL(),
 		Robots: []dingtalk.Robot{{Team: "华东一组", AccessToken: "tok_east", Secret: "SECeast"}}},
 		slog.New(slog.NewTextHandler(buf, nil)), c.Now)

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -244,27 +245,34 @@ func (a *Adapter) call(ctx context.Context, url, token string, req, resp any) er
 
 // do sends JSON and decodes the JSON answer; errors come back as
 // *bot.SendError.
-func (a *Adapter) do(ctx context.Context, method, url, token string, req, resp any) error {
+func (a *Adapter) do(ctx context.Context, method, rawURL, token string, req, resp any) error {
 	body, err := json.Marshal(req)
 	if err != nil {
 		return Permanent("Encode", err.Error())
 	}
-	hr, err := http.NewRequestWithContext(ctx, method, url, bytes.NewReader(body))
+	hr, err := http.NewRequestWithContext(ctx, method, rawURL, bytes.NewReader(body))
 	if err != nil {
-		return Permanent("Request", err.Error())
+		return Permanent("Request", "bad URL")
 	}
 	hr.Header.Set("Content-Type", "application/json; charset=utf-8")
 	if token != "" {
 		hr.Header.Set("x-acs-dingtalk-access-token", token)
 	}
+	// A sessionWebhook's query is a credential (anyone holding it can post
+	// into the chat), so errors name the path only.
+	where := hr.URL.Path
 	res, err := a.hc.Do(hr)
 	if err != nil {
-		return bot.Retry("transport", err.Error(), 0)
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return bot.Retry("transport", where+": "+err.Error(), 0)
 	}
 	defer res.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(res.Body, 1<<20))
 	if err != nil {
-		return bot.Retry("transport", err.Error(), 0)
+		return bot.Retry("transport", where+": "+err.Error(), 0)
 	}
 	if res.StatusCode/100 != 2 {
 		ae := &apiError{status: res.StatusCode}

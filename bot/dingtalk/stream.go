@@ -7,11 +7,12 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
+	"slices"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/open-dingtalk/dingtalk-stream-sdk-go/client"
+	"github.com/open-dingtalk/dingtalk-stream-sdk-go/handler"
 	"github.com/open-dingtalk/dingtalk-stream-sdk-go/logger"
 	"github.com/open-dingtalk/dingtalk-stream-sdk-go/payload"
 
@@ -37,28 +38,37 @@ const (
 )
 
 // Run receives robot messages and card presses over the Stream connection
-// until ctx ends, then closes it. The first connection is retried with a
-// back-off of our own (Config.ReconnectMin doubling to ReconnectMax, with
-// jitter), each failure logged; once connected, the SDK reconnects. In
-// webhook mode Run returns at once.
+// until ctx ends, then closes it and returns once the frames in hand have
+// been delivered. The first connection is retried with a back-off of our
+// own (Config.ReconnectMin doubling to ReconnectMax, with jitter), each
+// failure logged; once connected, the SDK reconnects. In webhook mode Run
+// returns at once.
 func (a *Adapter) Run(ctx context.Context, sink bot.Sink) error {
 	if a.cfg.Mode != ModeStream {
 		return nil
 	}
-	routeSDKLog(a.log)
+	defer routeSDKLog(a.log)()
 	cli := client.NewStreamClient(
 		client.WithAppCredential(client.NewAppCredentialConfig(a.cfg.ClientID, a.cfg.ClientSecret)),
 		client.WithOpenApiHost(a.cfg.BaseURL),
 		client.WithKeepAlive(a.cfg.KeepAlive),
 		client.WithAutoReconnect(true),
 	)
-	cli.RegisterCallbackRouter(TopicBotMessage, func(ctx context.Context, df *payload.DataFrame) (*payload.DataFrameResponse, error) {
-		return a.botFrame(ctx, sink, df), nil
-	})
-	cli.RegisterCallbackRouter(TopicCardCallback, func(ctx context.Context, df *payload.DataFrame) (*payload.DataFrameResponse, error) {
-		return a.cardFrame(ctx, sink, df), nil
-	})
-	defer cli.Close()
+	var frames inflight
+	cli.RegisterCallbackRouter(TopicBotMessage, frames.handler(func(ctx context.Context, df *payload.DataFrame) *payload.DataFrameResponse {
+		return a.botFrame(ctx, sink, df)
+	}))
+	cli.RegisterCallbackRouter(TopicCardCallback, frames.handler(func(ctx context.Context, df *payload.DataFrame) *payload.DataFrameResponse {
+		return a.cardFrame(ctx, sink, df)
+	}))
+	defer func() {
+		cli.Close()
+		// The SDK runs each frame's handler in a goroutine of its own and
+		// does not wait for them on Close: wait here, so that no message is
+		// handed to the sink after Run has returned (and the database is
+		// closed under it).
+		frames.closeAndWait()
+	}()
 
 	wait := a.cfg.ReconnectMin
 	for {
@@ -81,6 +91,41 @@ func (a *Adapter) Run(ctx context.Context, sink bot.Sink) error {
 	a.log.InfoContext(ctx, "dingtalk stream connected")
 	<-ctx.Done()
 	return nil
+}
+
+// inflight tracks the frame handlers that are running, so that Run can
+// wait for them after closing the client.
+type inflight struct {
+	mu     sync.Mutex
+	wg     sync.WaitGroup
+	closed bool
+}
+
+// handler wraps a frame handler. The context it is given ends when the
+// connection drops, but a bot message is never redelivered: it is stored
+// regardless, with the values of the SDK's context and none of its
+// cancellation. A frame that comes in after Run has begun to stop is
+// answered 503 and not delivered.
+func (f *inflight) handler(h func(context.Context, *payload.DataFrame) *payload.DataFrameResponse) handler.IFrameHandler {
+	return func(ctx context.Context, df *payload.DataFrame) (*payload.DataFrameResponse, error) {
+		f.mu.Lock()
+		if f.closed {
+			f.mu.Unlock()
+			return ack(http.StatusServiceUnavailable, "shutting down", ""), nil
+		}
+		f.wg.Add(1)
+		f.mu.Unlock()
+		defer f.wg.Done()
+		return h(context.WithoutCancel(ctx), df), nil
+	}
+}
+
+// closeAndWait refuses new frames and waits for the running ones.
+func (f *inflight) closeAndWait() {
+	f.mu.Lock()
+	f.closed = true
+	f.mu.Unlock()
+	f.wg.Wait()
 }
 
 // ack builds a frame's answer; the SDK adds the messageId.
@@ -125,16 +170,37 @@ func (a *Adapter) frameAnswer(ctx context.Context, what, id string, status int, 
 
 // The SDK logs through one package-level logger that it reads without
 // synchronisation, so it is set once, before the first client exists, to
-// sdkLogger, which forwards to the logger of the latest Run (one adapter
-// per process in practice).
+// sdkLogger, which forwards to the logger of the latest Run still running
+// (one per process in practice; in tests, the current test's). Lines that
+// come while no Run is running are dropped.
 var (
 	sdkLogOnce sync.Once
-	sdkLog     atomic.Pointer[slog.Logger]
+	sdkLogMu   sync.Mutex
+	sdkLogs    []*slog.Logger // of the running Runs, oldest first
 )
 
-func routeSDKLog(l *slog.Logger) {
-	sdkLog.Store(l)
+// routeSDKLog sends the SDK's lines to l until the returned func is called.
+func routeSDKLog(l *slog.Logger) (unroute func()) {
 	sdkLogOnce.Do(func() { logger.SetLogger(sdkLogger{}) })
+	sdkLogMu.Lock()
+	defer sdkLogMu.Unlock()
+	sdkLogs = append(sdkLogs, l)
+	return func() {
+		sdkLogMu.Lock()
+		defer sdkLogMu.Unlock()
+		if i := slices.Index(sdkLogs, l); i >= 0 {
+			sdkLogs = slices.Delete(sdkLogs, i, i+1)
+		}
+	}
+}
+
+func currentSDKLog() *slog.Logger {
+	sdkLogMu.Lock()
+	defer sdkLogMu.Unlock()
+	if len(sdkLogs) == 0 {
+		return nil
+	}
+	return sdkLogs[len(sdkLogs)-1]
 }
 
 // sdkLogger sends the SDK's log lines to slog. Its debug lines dump whole
@@ -143,8 +209,8 @@ func routeSDKLog(l *slog.Logger) {
 type sdkLogger struct{}
 
 func (sdkLogger) log(level slog.Level, format string, args []any) {
-	if l := sdkLog.Load(); l != nil {
-		l.Log(context.Background(), level, "dingtalk stream sdk", "msg", fmt.Sprintf(format, args...))
+	if l := currentSDKLog(); l != nil {
+		l.Log(context.Background(), level, "dingtalk stream sdk", "line", fmt.Sprintf(format, args...))
 	}
 }
 

@@ -27,7 +27,8 @@ type streamRig struct {
 	stop func() error
 }
 
-// streamLog is a log destination safe for the SDK's goroutines.
+// streamLog is a log destination safe for concurrent writers (the SDK's
+// goroutines, the adapter's) that tests read while they write.
 type streamLog struct {
 	mu sync.Mutex
 	b  bytes.Buffer
@@ -46,7 +47,7 @@ func (s *streamLog) String() string {
 }
 
 // newStreamRig runs the adapter in stream mode against an emulator; stop
-// cancels Run and returns its result (failing if it does not return soon).
+// cancels Run and returns its result (an error if it does not return soon).
 func newStreamRig(t *testing.T, secret string, tune ...func(*dingtalk.Config)) *streamRig {
 	t.Helper()
 	emu := dingtalktest.New(t, "dingapp", "s3cret")
@@ -65,22 +66,24 @@ func newStreamRig(t *testing.T, secret string, tune ...func(*dingtalk.Config)) *
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- a.Run(ctx, sink) }()
-	stopped := false
-	stop := func() error {
-		cancel()
-		if stopped {
-			return nil
-		}
-		stopped = true
-		select {
-		case err := <-done:
-			return err
-		case <-time.After(5 * time.Second):
-			t.Fatal("Run did not return after cancel")
-			return nil
-		}
+	var once sync.Once
+	var stopErr error
+	stop := func() error { // safe to call more than once, and concurrently
+		once.Do(func() {
+			cancel()
+			select {
+			case stopErr = <-done:
+			case <-time.After(5 * time.Second):
+				stopErr = errors.New("Run did not return within 5 s of cancel")
+			}
+		})
+		return stopErr
 	}
-	t.Cleanup(func() { _ = stop() })
+	t.Cleanup(func() {
+		if err := stop(); err != nil {
+			t.Error(err)
+		}
+	})
 	drv := &dingtalktest.Driver{CorpID: "ding_corp", RobotCode: "dingapp", Emulator: emu}
 	return &streamRig{a: a, emu: emu, drv: drv, sink: sink, logs: logs, stop: stop}
 }
@@ -193,6 +196,36 @@ func TestStreamReconnects(t *testing.T) {
 	}
 }
 
+// The SDK has one global logger; its lines go to the logger of the latest
+// Run still running, not to one that has stopped.
+func TestStreamSDKLogFollowsRunningAdapter(t *testing.T) {
+	first := newStreamRig(t, "s3cret")
+	first.emu.WaitConnected(t, 1, 10*time.Second)
+	second := newStreamRig(t, "s3cret")
+	second.emu.WaitConnected(t, 1, 10*time.Second)
+	if err := second.stop(); err != nil {
+		t.Fatalf("Run = %v", err)
+	}
+
+	// The first adapter's connection drops and the SDK connects again with
+	// the first emulator's second ticket: it says so in the first adapter's
+	// log, and only there.
+	first.emu.DropStream()
+	first.emu.WaitConnected(t, 2, 15*time.Second)
+	const line = "connect success, sessionId=[tk-2]"
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(first.logs.String(), line) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the SDK's line about the new connection is not in the running adapter's log:\n%s\nstopped adapter's log:\n%s",
+				first.logs, second.logs)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if strings.Contains(second.logs.String(), line) {
+		t.Errorf("the running adapter's SDK line went to the stopped one's log:\n%s", second.logs)
+	}
+}
+
 // stays fails the test if cond turns false within d: for what must not
 // happen (a reconnect after stop), there is nothing to wait on.
 func stays(t *testing.T, d time.Duration, what string, cond func() bool) {
@@ -235,6 +268,59 @@ func TestStreamCleanShutdownWhileConnected(t *testing.T) {
 	stays(t, reconnectWindow, "the client reconnected after Run returned", func() bool {
 		return r.emu.Calls(dingtalktest.PathOpen) == 1 && r.emu.StreamConnections() == 1
 	})
+}
+
+// A message still being stored when Run is stopped is stored in full, with
+// a context the closing socket does not cancel, and Run returns only after
+// it: the SDK does not wait for its handlers, and the database closes once
+// Run has returned.
+func TestStreamStopWaitsForMessageInFlight(t *testing.T) {
+	r := newStreamRig(t, "s3cret")
+	r.emu.WaitConnected(t, 1, 10*time.Second)
+	entered, release := make(chan struct{}), make(chan struct{})
+	var releaseOnce sync.Once
+	defer releaseOnce.Do(func() { close(release) }) // on failure too
+	cancelled := make(chan bool, 1)
+	r.sink.mu.Lock()
+	r.sink.hold = func(ctx context.Context) {
+		close(entered)
+		select {
+		case <-ctx.Done():
+			cancelled <- true
+		case <-release:
+			cancelled <- false
+		}
+	}
+	r.sink.mu.Unlock()
+	r.emu.PushFrame(t, "CALLBACK", dingtalk.TopicBotMessage, string(r.drv.Payload(&dingtalktest.InMessage{StaffID: "s1", Text: "今天拜访了星河科技", AtBot: true})))
+	select {
+	case <-entered:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the message never reached the sink")
+	}
+
+	done := make(chan error, 1)
+	go func() { done <- r.stop() }()
+	r.emu.WaitDisconnected(t, 5*time.Second)
+	// Nothing to wait on for what must not happen: Run returning early.
+	stays(t, time.Second, "Run returned while a message was being delivered", func() bool {
+		select {
+		case <-done:
+			return false
+		default:
+			return true
+		}
+	})
+	releaseOnce.Do(func() { close(release) })
+	if <-cancelled {
+		t.Error("the message's context ended with the connection")
+	}
+	if err := <-done; err != nil {
+		t.Fatalf("Run = %v", err)
+	}
+	if evs := r.sink.Events(); len(evs) != 1 || evs[0].Text != "今天拜访了星河科技" {
+		t.Errorf("events = %+v", evs)
+	}
 }
 
 func TestStreamSinkFailureAcks500(t *testing.T) {

@@ -95,7 +95,8 @@ func dingtalkFollowUp(t *testing.T, mode string) {
 			t.Fatalf("stream mode accepted an HTTP callback")
 		}
 	}
-	// A later message is answered; by then a duplicate would show.
+	// A later message is answered; by then a duplicate would show: the
+	// re-delivery was deduplicated before it was acked.
 	help := &dingtalktest.InMessage{ConversationID: "cid_sales", StaffID: "zhangsan", Text: "帮助", AtBot: true}
 	send(help)
 	emu.WaitFor(t, 15*time.Second, "the answer to 帮助", func(ms []dingtalktest.Message) bool {
@@ -106,7 +107,6 @@ func dingtalkFollowUp(t *testing.T, mode string) {
 		}
 		return false
 	})
-	time.Sleep(200 * time.Millisecond)
 	n := 0
 	for _, x := range emu.Messages() {
 		if x.ReplyTo == m.MsgID {

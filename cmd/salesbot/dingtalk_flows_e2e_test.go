@@ -245,12 +245,17 @@ func TestDingTalkThrottledRobotCardArrivesOnce(t *testing.T) {
 // The manager is flow-controlled when the digest goes out (listed in
 // batchSend's flowControlledStaffIdList): the outbox waits and the digest
 // arrives later, once.
+//
+// The flow control is the manager's, not that of whichever one-to-one
+// message happens to go first; the clock moves on only once the outbox has
+// recorded the retry (the metric is counted after it), so the retry is due
+// at the new time.
 func TestDingTalkFlowControlledDigestArrivesOnce(t *testing.T) {
 	nine := time.Date(2026, 12, 2, 9, 0, 0, 0, dtZone)
 	f := startDingTalkFlows(t, nine.Add(-time.Hour), "SECeast")
 	f.bind(t, "陈经理", "chenjl")
 	f.bind(t, "刘洋洋", "liuyy")
-	f.emu.Fail(dingtalktest.PathOTO, dingtalktest.Fault{FlowControl: true})
+	f.emu.FlowControl("chenjl", 1)
 	f.morning(t, nine)
 	f.waitMetric(t, `salesbot_outbox_retried_total{platform="dingtalk"} 1`)
 	if n := countOf(f.emu.Messages(), isDigestTo("chenjl")); n != 0 {

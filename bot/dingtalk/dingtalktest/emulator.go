@@ -53,12 +53,21 @@ type Message struct {
 // Fault is an injected failure of one path: Status and the new-API error
 // body {"code","message"}; for sessionWebhooks a 200 with errcode Code.
 // FlowControl, for batchSend, answers 200 listing the users as
-// flow-controlled.
+// flow-controlled. HangUp, for sendBySession, closes the connection without
+// an answer (a network failure).
 type Fault struct {
 	Status      int
 	Code        string
 	Message     string
 	FlowControl bool
+	HangUp      bool
+}
+
+// hangUp closes the request's connection without an answer.
+func hangUp(w http.ResponseWriter) {
+	if c, _, err := http.NewResponseController(w).Hijack(); err == nil {
+		_ = c.Close()
+	}
 }
 
 type sessionInfo struct {
@@ -79,6 +88,9 @@ type Emulator struct {
 	msgs     []Message
 	faults   map[string][]Fault
 	calls    map[string]int
+	// flowControl counts the batchSends still to answer with the user
+	// flow-controlled (FlowControl).
+	flowControl map[string]int
 
 	// Stream mode.
 	tickets map[string]time.Time
@@ -99,7 +111,7 @@ type Emulator struct {
 func New(t testing.TB, clientID, secret string) *Emulator {
 	e := &Emulator{ClientID: clientID, ClientSecret: secret, RobotCode: clientID,
 		tokens: map[string]time.Time{}, sessions: map[string]sessionInfo{},
-		faults: map[string][]Fault{}, calls: map[string]int{},
+		faults: map[string][]Fault{}, calls: map[string]int{}, flowControl: map[string]int{},
 		tickets: map[string]time.Time{}, acks: map[string]Ack{},
 		cards: map[string]*Card{}}
 	mux := http.NewServeMux()
@@ -140,6 +152,30 @@ func (e *Emulator) Fail(path string, faults ...Fault) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.faults[path] = append(e.faults[path], faults...)
+}
+
+// FlowControl makes the next n batchSends that include the user list them
+// in flowControlledStaffIdList (and not deliver to them), whatever else is
+// sent before.
+func (e *Emulator) FlowControl(userID string, n int) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.flowControl[userID] += n
+}
+
+// flowControlled takes the users of a batchSend that FlowControl holds back.
+func (e *Emulator) flowControlled(users []string) (held, rest []string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for _, u := range users {
+		if e.flowControl[u] > 0 {
+			e.flowControl[u]--
+			held = append(held, u)
+		} else {
+			rest = append(rest, u)
+		}
+	}
+	return held, rest
 }
 
 // Calls returns how often a path was called.
@@ -314,8 +350,15 @@ func (e *Emulator) oto(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, 200, map[string]any{"processQueryKey": "pqk-oto", "flowControlledStaffIdList": req.UserIDs})
 		return
 	}
-	e.record(m)
-	writeJSON(w, 200, map[string]any{"processQueryKey": "pqk-oto", "invalidStaffIdList": []string{}, "flowControlledStaffIdList": []string{}})
+	held, rest := e.flowControlled(req.UserIDs)
+	if len(rest) > 0 {
+		m.UserIDs = rest
+		e.record(m)
+	}
+	if held == nil {
+		held = []string{}
+	}
+	writeJSON(w, 200, map[string]any{"processQueryKey": "pqk-oto", "invalidStaffIdList": []string{}, "flowControlledStaffIdList": held})
 }
 
 func (e *Emulator) bySession(w http.ResponseWriter, r *http.Request) {
@@ -323,6 +366,10 @@ func (e *Emulator) bySession(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, 200, map[string]any{"errcode": code, "errmsg": msg})
 	}
 	if f, ok := e.begin(PathSession); ok {
+		if f.HangUp {
+			hangUp(w)
+			return
+		}
 		if f.Status != 0 && f.Status != 200 {
 			http.Error(w, f.Message, f.Status)
 			return
