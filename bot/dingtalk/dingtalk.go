@@ -83,6 +83,9 @@ type Adapter struct {
 	hc       *http.Client
 	tokens   bot.TokenCache
 	sessions *sessions
+	// textCards is each chat's newest markdown card with buttons (see
+	// textbuttons.go).
+	textCards *bounded[textCard]
 	// oapiHost is the only host a sessionWebhook may point at: the body of
 	// a callback is not covered by the signature, so a URL taken from it
 	// must not send our replies (or requests) anywhere else.
@@ -124,7 +127,8 @@ func New(cfg Config, log *slog.Logger, now func() time.Time) *Adapter {
 	if hc == nil {
 		hc = &http.Client{Timeout: 10 * time.Second}
 	}
-	a := &Adapter{cfg: cfg, log: log, now: now, hc: hc, sessions: newSessions(maxSessions)}
+	a := &Adapter{cfg: cfg, log: log, now: now, hc: hc, sessions: newSessions(maxSessions),
+		textCards: newBounded[textCard](maxTextCards)}
 	if u, err := url.Parse(cfg.OAPIBaseURL); err == nil {
 		a.oapiHost = u.Host
 	}

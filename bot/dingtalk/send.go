@@ -48,7 +48,24 @@ func (a *Adapter) Send(ctx context.Context, out bot.Outgoing) (string, error) {
 	case out.UpdateMessageID == "" && a.cfg.CardTemplateID != "" && out.Card != nil && len(out.Card.Actions) > 0:
 		return a.deliverCard(ctx, out)
 	}
+	if id := a.textCardID(out); id != "" {
+		sent, err := a.sendMessage(ctx, out)
+		if err != nil {
+			return sent, err
+		}
+		a.rememberTextCard(out, id)
+		return id, nil
+	}
+	return a.sendMessage(ctx, out)
+}
+
+// sendMessage sends text or a markdown card through the sessionWebhook or
+// the OpenAPI.
+func (a *Adapter) sendMessage(ctx context.Context, out bot.Outgoing) (string, error) {
 	key, param := render(out)
+	if a.textCardID(out) != "" && len(out.Card.Actions) > 0 {
+		param["text"] += "\n\n" + textHint(out)
+	}
 	keys := a.sessionKeys(out)
 	var s session
 	var found bool
@@ -69,7 +86,7 @@ func (a *Adapter) Send(ctx context.Context, out bot.Outgoing) (string, error) {
 		// The session is no good any more: forget it and go the OpenAPI way
 		// now.
 		a.log.WarnContext(ctx, "dingtalk sessionWebhook failed, using the OpenAPI", "err", err)
-		a.sessions.dropWebhook(keys...)
+		dropWebhook(a.sessions, keys...)
 	}
 	switch {
 	case out.To.UserID != "":

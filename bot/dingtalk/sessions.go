@@ -27,19 +27,25 @@ type session struct {
 // goes through the OpenAPI instead — which works for group chats
 // (openConversationId is the chat id) and for direct chats, whose chat id
 // names the person ("user:" + staffId, see chatID).
-type sessions struct {
+type sessions = bounded[session]
+
+func newSessions(max int) *sessions { return newBounded[session](max) }
+
+// bounded is a map of at most max keys, least recently stored first out,
+// safe for concurrent use.
+type bounded[V any] struct {
 	mu    sync.Mutex
 	max   int
 	order *list.List // of string keys, oldest at the front
 	byKey map[string]*list.Element
-	vals  map[string]session
+	vals  map[string]V
 }
 
-func newSessions(max int) *sessions {
-	return &sessions{max: max, order: list.New(), byKey: map[string]*list.Element{}, vals: map[string]session{}}
+func newBounded[V any](max int) *bounded[V] {
+	return &bounded[V]{max: max, order: list.New(), byKey: map[string]*list.Element{}, vals: map[string]V{}}
 }
 
-func (s *sessions) put(key string, v session) {
+func (s *bounded[V]) put(key string, v V) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if e, ok := s.byKey[key]; ok {
@@ -55,15 +61,26 @@ func (s *sessions) put(key string, v session) {
 	}
 }
 
-func (s *sessions) get(key string) (session, bool) {
+func (s *bounded[V]) get(key string) (V, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	v, ok := s.vals[key]
 	return v, ok
 }
 
+// remove forgets key.
+func (s *bounded[V]) remove(key string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if e, ok := s.byKey[key]; ok {
+		s.order.Remove(e)
+		delete(s.byKey, key)
+		delete(s.vals, key)
+	}
+}
+
 // dropWebhook forgets a webhook that failed, keeping the rest of the entry.
-func (s *sessions) dropWebhook(keys ...string) {
+func dropWebhook(s *sessions, keys ...string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, k := range keys {

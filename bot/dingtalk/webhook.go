@@ -112,12 +112,17 @@ func (a *Adapter) handle(ctx context.Context, sink bot.Sink, m *Message) (int, e
 		return 0, nil
 	}
 	ev := a.event(m)
-	if _, err := sink.Deliver(ctx, ev); err != nil {
+	ev, pressed := a.textPress(ev)
+	res, err := sink.Deliver(ctx, ev)
+	if err != nil {
 		if errors.Is(err, bot.ErrUnknownTenant) {
 			a.log.WarnContext(ctx, "dingtalk message from an unknown corp dropped", "corp_id", ev.TenantKey)
 			return 0, nil
 		}
 		return http.StatusServiceUnavailable, err
+	}
+	if pressed {
+		a.answerTextPress(ctx, ev, res)
 	}
 	return 0, nil
 }
