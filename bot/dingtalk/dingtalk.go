@@ -86,6 +86,8 @@ type Adapter struct {
 	// textCards is each chat's newest markdown card with buttons (see
 	// textbuttons.go).
 	textCards *bounded[textCard]
+	// answered is the non-text messages already answered (msgIds).
+	answered *bounded[struct{}]
 	// oapiHost is the only host a sessionWebhook may point at: the body of
 	// a callback is not covered by the signature, so a URL taken from it
 	// must not send our replies (or requests) anywhere else.
@@ -128,7 +130,7 @@ func New(cfg Config, log *slog.Logger, now func() time.Time) *Adapter {
 		hc = &http.Client{Timeout: 10 * time.Second}
 	}
 	a := &Adapter{cfg: cfg, log: log, now: now, hc: hc, sessions: newSessions(maxSessions),
-		textCards: newBounded[textCard](maxTextCards)}
+		textCards: newBounded[textCard](maxTextCards), answered: newBounded[struct{}](maxSessions)}
 	if u, err := url.Parse(cfg.OAPIBaseURL); err == nil {
 		a.oapiHost = u.Host
 	}

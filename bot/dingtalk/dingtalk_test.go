@@ -370,3 +370,22 @@ func TestDirectChatAnsweredAfterRestart(t *testing.T) {
 		t.Errorf("messages = %+v, want one to s9 through batchSend", msgs)
 	}
 }
+
+// A picture gets a short answer saying only text is read, once even when
+// the callback comes again, and nothing is delivered to the kernel.
+func TestNonTextMessageAnsweredOnce(t *testing.T) {
+	r := newRig(t)
+	m := &dingtalktest.InMessage{StaffID: "staff1", Nick: "王小明", AtBot: true, MsgType: "picture"}
+	for range 2 {
+		if status, body := r.drv.Message(t, m); status != http.StatusOK {
+			t.Fatalf("callback = %d %s", status, body)
+		}
+	}
+	if evs := r.sink.Events(); len(evs) != 0 {
+		t.Errorf("a picture became events: %+v", evs)
+	}
+	ms := r.emu.Messages()
+	if len(ms) != 1 || !strings.Contains(ms[0].Text, "只能读懂文字") || ms[0].ReplyTo != m.MsgID {
+		t.Errorf("answers = %+v, want one polite answer in the conversation", ms)
+	}
+}

@@ -108,7 +108,7 @@ func (a *Adapter) handle(ctx context.Context, sink bot.Sink, m *Message) (int, e
 	}
 	a.remember(m)
 	if m.MsgType != "text" {
-		a.log.InfoContext(ctx, "dingtalk non-text message ignored", "msgtype", m.MsgType, "msg_id", m.MsgID)
+		a.answerNonText(ctx, m)
 		return 0, nil
 	}
 	ev := a.event(m)
@@ -189,4 +189,22 @@ func chatID(m *Message) string {
 		return userChatPrefix + m.SenderStaffID
 	}
 	return m.ConversationID
+}
+
+// replyTextOnly answers a picture, voice message or file.
+const replyTextOnly = "抱歉,我暂时只能读懂文字消息。请直接用文字告诉我,例如“今天拜访了星河科技张总,报价50万”;发送“帮助”可以看到我能做什么。"
+
+// answerNonText answers a message salesbot cannot read (a picture, voice,
+// a file) once, in its conversation, instead of leaving the sender without
+// an answer. It is not stored: there is nothing to record.
+func (a *Adapter) answerNonText(ctx context.Context, m *Message) {
+	if _, done := a.answered.get(m.MsgID); done {
+		return // a redelivery
+	}
+	a.answered.put(m.MsgID, struct{}{})
+	a.log.InfoContext(ctx, "dingtalk non-text message answered", "msgtype", m.MsgType, "msg_id", m.MsgID)
+	out := bot.Outgoing{Platform: bot.DingTalk, To: bot.Target{ChatID: chatID(m)}, ReplyTo: m.MsgID, Text: replyTextOnly}
+	if _, err := a.Send(ctx, out); err != nil {
+		a.log.WarnContext(ctx, "dingtalk answer to a non-text message not sent", "msg_id", m.MsgID, "err", err)
+	}
 }
