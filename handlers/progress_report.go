@@ -37,15 +37,17 @@ type MemberProgressReport struct {
 	Metrics map[string]PaceReport `json:"metrics"`
 }
 
-// PaceReport is a figure against its target. Target, Achievement, Gap and
-// Status are absent/"no_target" without a target.
+// PaceReport is a figure against its target. Without a target, Target and
+// Gap are absent, Achievement is 0 and Status is "no_target"; Forecast is
+// absent until the period's first workday has ended. A present 0 is a 0 (a
+// reached target has gap 0).
 type PaceReport struct {
-	Actual      float64 `json:"actual"`
-	Target      float64 `json:"target,omitempty"`
-	Achievement float64 `json:"achievement"`
-	Gap         float64 `json:"gap,omitempty"`
-	Forecast    float64 `json:"forecast,omitempty"`
-	Status      string  `json:"status"`
+	Actual      float64  `json:"actual"`
+	Target      *float64 `json:"target,omitempty"`
+	Achievement float64  `json:"achievement"`
+	Gap         *float64 `json:"gap,omitempty"`
+	Forecast    *float64 `json:"forecast,omitempty"`
+	Status      string   `json:"status"`
 }
 
 // ProgressFigures computes the report of period with the figures up to asOf's
@@ -84,12 +86,13 @@ func paceReport(m domain.Metric, p domain.Pace) PaceReport {
 		}
 		return float64(x)
 	}
+	ptr := func(x int64) *float64 { f := v(x); return &f }
 	r := PaceReport{Actual: v(p.Actual), Status: string(p.Status)}
 	if p.Target > 0 {
-		r.Target, r.Achievement, r.Gap = v(p.Target), p.Achievement, v(p.Gap)
+		r.Target, r.Achievement, r.Gap = ptr(p.Target), p.Achievement, ptr(p.Gap)
 	}
 	if p.HasForecast {
-		r.Forecast = v(p.Forecast)
+		r.Forecast = ptr(p.Forecast)
 	}
 	return r
 }

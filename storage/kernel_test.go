@@ -368,3 +368,26 @@ func TestEnsureTenantConcurrently(t *testing.T) {
 		}
 	})
 }
+
+// The kernel finishes an event under the claimed_until it computed itself
+// from a clock reading with nanoseconds, in any location: the store must
+// find its own claim again (DATETIME(6) on MySQL, text on SQLite).
+func TestFinishEventUnderAClaimWithNanoseconds(t *testing.T) {
+	forEachDB(t, func(t *testing.T, s *storage.Store) {
+		ctx := context.Background()
+		tenant := newTenant(t, s)
+		e := inboxEvent(tenant, "ev-nanos")
+		if _, err := s.InsertEvent(ctx, e); err != nil {
+			t.Fatal(err)
+		}
+		shanghai := time.FixedZone("CST", 8*3600)
+		now := t0.Add(123456789 * time.Nanosecond).In(shanghai)
+		lease := 2*time.Minute + 999*time.Nanosecond
+		if ok, err := s.ClaimEvent(ctx, e.ID, now, lease); !ok || err != nil {
+			t.Fatalf("ClaimEvent = %v, %v", ok, err)
+		}
+		if err := s.FinishEvent(ctx, e.ID, now.Add(lease), bot.EventDone, "", now); err != nil {
+			t.Fatalf("FinishEvent under its own claim = %v", err)
+		}
+	})
+}

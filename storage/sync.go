@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/salesbot/salesbot/domain"
@@ -70,7 +71,9 @@ func (s *Store) SyncDirectory(ctx context.Context, tenant, platform string, dept
 // its name that no other department of the platform has; else a team is
 // created. Two departments of one name (销售一组 under 华东区 and under
 // 华南区) become two teams, "销售一组" and "销售一组(华南区)", as team names
-// are unique and are what people type in chat.
+// are unique and are what people type in chat (and what group_robots
+// names): so a team keeps its name for as long as it fits its department,
+// whichever order the departments come in and whichever are added.
 func (s *Store) syncTeams(ctx context.Context, tenant, platform string, depts []DirectoryDept, res *SyncResult) (map[string]domain.Team, error) {
 	var sources []teamSourceRow
 	if err := s.db(ctx).Where("tenant_id = ? AND platform = ?", tenant, platform).Find(&sources).Error; err != nil {
@@ -92,21 +95,15 @@ func (s *Store) syncTeams(ctx context.Context, tenant, platform string, depts []
 			source[r.DeptID], mapped[r.TeamID] = r, true
 		}
 	}
-	// The first department of a name (parents come first) has the plain
-	// name, so existing teams keep theirs; a later one is told apart by its
-	// parent's name, or its id.
-	want := map[string]string{}
-	first := map[string]string{} // name → dept id
-	for _, d := range depts {
-		if _, dup := first[d.Name]; !dup {
-			first[d.Name], want[d.ID] = d.ID, d.Name
-			continue
-		}
+	// names are the names a department's team may have, in order of
+	// preference: its own, else told apart by its parent's name, else by
+	// its id.
+	names := func(d DirectoryDept) []string {
+		out := []string{d.Name}
 		if p := teamName(depts, d.ParentID); p != "" && p != d.Name {
-			want[d.ID] = d.Name + "(" + p + ")"
-		} else {
-			want[d.ID] = d.Name + "(" + d.ID + ")"
+			out = append(out, d.Name+"("+p+")")
 		}
+		return append(out, d.Name+"("+d.ID+")")
 	}
 
 	teams := map[string]domain.Team{}
@@ -115,37 +112,56 @@ func (s *Store) syncTeams(ctx context.Context, tenant, platform string, depts []
 		if d.ID == "" || d.Name == "" {
 			continue
 		}
-		name := want[d.ID]
+		candidates := names(d)
 		if r, ok := source[d.ID]; ok {
 			t := byID[r.TeamID]
-			// Follow a rename, unless another team has the new name.
-			if _, taken := byName[name]; t.Name != name && !taken {
-				if err := s.db(ctx).Model(&teamRow{}).Where("tenant_id = ? AND id = ?", tenant, t.ID).
-					Update("name", name).Error; err != nil {
-					return nil, fmt.Errorf("rename team %s: %w", t.Name, err)
+			// A team keeps a name that fits its department, whatever
+			// the order of the departments or the ones added since, as
+			// names are what people type; a renamed department renames
+			// it to the first free name that fits (or leaves it, when
+			// none is free).
+			if !slices.Contains(candidates, t.Name) {
+				for _, name := range candidates {
+					if _, taken := byName[name]; taken {
+						continue
+					}
+					if err := s.db(ctx).Model(&teamRow{}).Where("tenant_id = ? AND id = ?", tenant, t.ID).
+						Update("name", name).Error; err != nil {
+						return nil, fmt.Errorf("rename team %s: %w", t.Name, err)
+					}
+					delete(byName, t.Name)
+					t.Name, byName[name] = name, t.ID
+					byID[t.ID], updated[t.ID] = t, true
+					break
 				}
-				delete(byName, t.Name)
-				t.Name, byName[name] = name, t.ID
-				byID[t.ID], updated[t.ID] = t, true
 			}
 			teams[d.ID] = t
 			continue
 		}
-		id, taken := byName[name]
-		if taken && mapped[id] {
-			// Another department of this platform has that team.
-			name = name + "(" + d.ID + ")"
-			id, taken = byName[name]
-		}
+		// Adopt the team of the first fitting name that no other
+		// department of the platform has, or create one under the first
+		// free name.
 		var t domain.Team
-		if taken {
-			t = byID[id]
-		} else {
-			if t, err = s.CreateTeam(ctx, domain.Team{TenantID: tenant, Name: name}); err != nil {
-				return nil, err
+		found := false
+		for _, name := range candidates {
+			id, taken := byName[name]
+			if taken && mapped[id] {
+				continue
 			}
-			byID[t.ID], byName[t.Name], created[d.ID] = t, t.ID, true
-			res.TeamsCreated++
+			if taken {
+				t = byID[id]
+			} else {
+				if t, err = s.CreateTeam(ctx, domain.Team{TenantID: tenant, Name: name}); err != nil {
+					return nil, err
+				}
+				byID[t.ID], byName[t.Name], created[d.ID] = t, t.ID, true
+				res.TeamsCreated++
+			}
+			found = true
+			break
+		}
+		if !found {
+			return nil, fmt.Errorf("department %s (%s): every team name it could have belongs to another department", d.Name, d.ID)
 		}
 		row := teamSourceRow{ID: domain.NewID(), TenantID: tenant, Platform: platform, DeptID: d.ID, TeamID: t.ID, CreatedAt: dbTime(time.Now())}
 		if err := s.db(ctx).Where("tenant_id = ? AND platform = ? AND dept_id = ?", tenant, platform, d.ID).

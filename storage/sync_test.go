@@ -209,3 +209,95 @@ func TestSyncDirectoryFollowsRenames(t *testing.T) {
 		}
 	})
 }
+
+// Team names are what people type in chat and what group_robots names, so
+// they do not change unless a department is renamed: a new department of an
+// existing name, or departments listed in another order, leave them alone.
+func TestSyncDirectoryKeepsNamesWhenDepartmentsComeAndReorder(t *testing.T) {
+	forEachDB(t, func(t *testing.T, s *storage.Store) {
+		ctx := context.Background()
+		tn, err := s.EnsureTenant(ctx, "稳定公司", "Asia/Shanghai")
+		if err != nil {
+			t.Fatal(err)
+		}
+		depts := []storage.DirectoryDept{
+			{ID: "od-e", ParentID: "0", Name: "华东区"},
+			{ID: "od-s", ParentID: "0", Name: "华南区"},
+			{ID: "od-e1", ParentID: "od-e", Name: "销售一组"},
+			{ID: "od-s1", ParentID: "od-s", Name: "销售一组"},
+		}
+		if _, err := s.SyncDirectory(ctx, tn.ID, "lark", depts, nil); err != nil {
+			t.Fatal(err)
+		}
+		names := func() map[string]string { // team id → name
+			teams, err := s.Teams(ctx, tn.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out := map[string]string{}
+			for _, tm := range teams {
+				out[tm.ID] = tm.Name
+			}
+			return out
+		}
+		before := names()
+		// The two groups listed the other way round.
+		swapped := []storage.DirectoryDept{depts[0], depts[1], depts[3], depts[2]}
+		res, err := s.SyncDirectory(ctx, tn.ID, "lark", swapped, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.TeamsUpdated != 0 || res.TeamsCreated != 0 {
+			t.Errorf("reordered sync = %+v, want nothing changed", res)
+		}
+		// A third 销售一组, under a new region listed first.
+		grown := append([]storage.DirectoryDept{{ID: "od-n", ParentID: "0", Name: "华北区"}, {ID: "od-n1", ParentID: "od-n", Name: "销售一组"}}, depts...)
+		res, err = s.SyncDirectory(ctx, tn.ID, "lark", grown, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.TeamsUpdated != 0 || res.TeamsCreated != 2 {
+			t.Errorf("grown sync = %+v, want two teams created, none updated", res)
+		}
+		after := names()
+		for id, name := range before {
+			if after[id] != name {
+				t.Errorf("team %s renamed to %s", name, after[id])
+			}
+		}
+		if _, err := s.TeamByName(ctx, tn.ID, "销售一组(华北区)"); err != nil {
+			t.Errorf("the new 销售一组 is not 销售一组(华北区): %v (teams %v)", err, after)
+		}
+	})
+}
+
+// A department renamed to the name of another team does not take it: its
+// team is told apart by the parent's name.
+func TestSyncDirectoryRenameOntoATakenName(t *testing.T) {
+	forEachDB(t, func(t *testing.T, s *storage.Store) {
+		ctx := context.Background()
+		tn, err := s.EnsureTenant(ctx, "撞名公司", "Asia/Shanghai")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.CreateTeam(ctx, domain.Team{TenantID: tn.ID, Name: "大客户组"}); err != nil {
+			t.Fatal(err)
+		}
+		depts := []storage.DirectoryDept{{ID: "d-s", ParentID: "1", Name: "华南区"}, {ID: "d-1", ParentID: "d-s", Name: "渠道组"}}
+		if _, err := s.SyncDirectory(ctx, tn.ID, "dingtalk", depts, nil); err != nil {
+			t.Fatal(err)
+		}
+		before, err := s.TeamByName(ctx, tn.ID, "渠道组")
+		if err != nil {
+			t.Fatal(err)
+		}
+		depts[1].Name = "大客户组"
+		if _, err := s.SyncDirectory(ctx, tn.ID, "dingtalk", depts, nil); err != nil {
+			t.Fatal(err)
+		}
+		after, err := s.TeamByName(ctx, tn.ID, "大客户组(华南区)")
+		if err != nil || after.ID != before.ID {
+			t.Errorf("renamed team = %+v, %v; want team %s as 大客户组(华南区)", after, err, before.ID)
+		}
+	})
+}

@@ -21,6 +21,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/salesbot/salesbot/bot"
@@ -85,7 +86,8 @@ type Adapter struct {
 	sessions *sessions
 	// textCards is each chat's newest markdown card with buttons (see
 	// textbuttons.go).
-	textCards *bounded[textCard]
+	textCards   *bounded[textCard]
+	textCardSeq atomic.Uint64
 	// answered is the non-text messages already answered (msgIds).
 	answered *bounded[struct{}]
 	// oapiHost is the only host a sessionWebhook may point at: the body of

@@ -49,11 +49,14 @@ func (a *Adapter) Send(ctx context.Context, out bot.Outgoing) (string, error) {
 		return a.deliverCard(ctx, out)
 	}
 	if id := a.textCardID(out); id != "" {
+		// Remembered before it is sent: the chat shows the card (and a
+		// member may say a label) before the send call returns.
+		undo := a.rememberTextCard(out, id)
 		sent, err := a.sendMessage(ctx, out)
 		if err != nil {
+			undo()
 			return sent, err
 		}
-		a.rememberTextCard(out, id)
 		return id, nil
 	}
 	return a.sendMessage(ctx, out)

@@ -39,6 +39,7 @@ type textCard struct {
 	messageID string
 	labels    map[string]string // button label → action id
 	at        time.Time
+	seq       uint64 // tells one remembering from another
 }
 
 // textButtons reports whether cards go out as markdown, their buttons said
@@ -75,24 +76,44 @@ func (a *Adapter) textCardID(out bot.Outgoing) string {
 	return ""
 }
 
-// rememberTextCard records a markdown card sent as the chat's newest card
-// with buttons, or, for a new version without buttons, forgets it.
-func (a *Adapter) rememberTextCard(out bot.Outgoing, id string) {
+// rememberTextCard records a markdown card about to be sent as the chat's
+// newest card with buttons, or, for a new version without buttons, forgets
+// it. undo puts back what the chat had, for a send that failed, unless
+// another card has been remembered there since.
+func (a *Adapter) rememberTextCard(out bot.Outgoing, id string) (undo func()) {
 	chat := outChat(out)
 	if id == "" || chat == "" {
-		return
+		return func() {}
 	}
-	if len(out.Card.Actions) == 0 {
-		if c, ok := a.textCards.get(chat); ok && c.messageID == id {
+	prev, hadPrev := a.textCards.get(chat)
+	restore := func() {
+		if hadPrev {
+			a.textCards.put(chat, prev)
+		} else {
 			a.textCards.remove(chat)
 		}
-		return
 	}
-	c := textCard{messageID: id, labels: map[string]string{}, at: a.now()}
+	if len(out.Card.Actions) == 0 {
+		if !hadPrev || prev.messageID != id {
+			return func() {}
+		}
+		a.textCards.remove(chat)
+		return func() {
+			if _, ok := a.textCards.get(chat); !ok {
+				restore()
+			}
+		}
+	}
+	c := textCard{messageID: id, labels: map[string]string{}, at: a.now(), seq: a.textCardSeq.Add(1)}
 	for _, act := range out.Card.Actions {
 		c.labels[act.Label] = act.ID
 	}
 	a.textCards.put(chat, c)
+	return func() {
+		if now, ok := a.textCards.get(chat); ok && now.seq == c.seq {
+			restore()
+		}
+	}
 }
 
 // textHint is the line under a markdown card that says how to press its
@@ -137,7 +158,7 @@ func (a *Adapter) textPress(ev bot.Event) (bot.Event, bool) {
 // of the card says it (refused, a stale button): the notice an interactive
 // card would show as a toast, as a reply in the chat.
 func (a *Adapter) answerTextPress(ctx context.Context, ev bot.Event, res bot.Result) {
-	if res.Duplicate || res.Card != nil || strings.TrimSpace(res.Toast) == "" {
+	if res.Duplicate || res.Card != nil || res.Replied || strings.TrimSpace(res.Toast) == "" {
 		return
 	}
 	out := bot.Outgoing{Platform: bot.DingTalk, To: bot.Target{ChatID: ev.Chat.ID}, Text: res.Toast}

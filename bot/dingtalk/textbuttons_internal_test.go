@@ -1,6 +1,10 @@
 package dingtalk
 
 import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -81,5 +85,53 @@ func TestTextPress(t *testing.T) {
 	}
 	if _, ok := tpl.textPress(msg("cid", "撤销")); ok {
 		t.Error("with a card template a label was read as a press")
+	}
+}
+
+// The platform shows a card before the send call returns, so a label said
+// meanwhile is a press; a card that could not be sent leaves the chat's
+// previous card in place.
+func TestTextPressWhileTheCardIsBeingSent(t *testing.T) {
+	var a *Adapter
+	pressedInFlight, fail := false, false
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		switch r.URL.Path {
+		case "/v1.0/oauth2/accessToken":
+			fmt.Fprint(w, `{"accessToken":"at-1","expireIn":7200}`)
+		case "/v1.0/robot/groupMessages/send":
+			if fail {
+				w.WriteHeader(http.StatusBadRequest)
+				fmt.Fprint(w, `{"code":"invalidParameter","message":"msgParam is wrong"}`)
+				return
+			}
+			_, pressedInFlight = a.textPress(bot.Event{ID: "m1", Kind: bot.KindMessage, Chat: bot.Chat{ID: "cid"}, Text: "撤销"})
+			fmt.Fprint(w, `{"processQueryKey":"q1"}`)
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	defer srv.Close()
+	a = New(Config{ClientID: "c", ClientSecret: "s", RobotCode: "r", BaseURL: srv.URL, OAPIBaseURL: srv.URL}, nil, nil)
+
+	ctx := context.Background()
+	first := bot.Outgoing{Platform: bot.DingTalk, To: bot.Target{ChatID: "cid"}, Card: textCardFixture("撤销"), Key: "k1"}
+	if id, err := a.Send(ctx, first); err != nil || id != "md:k1" {
+		t.Fatalf("Send = %q, %v", id, err)
+	}
+	if !pressedInFlight {
+		t.Error("a label said while the card was being sent was not a press")
+	}
+
+	fail = true
+	second := bot.Outgoing{Platform: bot.DingTalk, To: bot.Target{ChatID: "cid"}, Card: textCardFixture("完成"), Key: "k2"}
+	if _, err := a.Send(ctx, second); err == nil {
+		t.Fatal("Send succeeded against a failing platform")
+	}
+	if _, ok := a.textPress(bot.Event{ID: "m2", Chat: bot.Chat{ID: "cid"}, Text: "完成"}); ok {
+		t.Error("the button of a card that was never sent was pressed")
+	}
+	if ev, ok := a.textPress(bot.Event{ID: "m3", Chat: bot.Chat{ID: "cid"}, Text: "撤销"}); !ok || ev.MessageID != "md:k1" {
+		t.Errorf("after a failed send, the chat's card is %+v, %v; want md:k1 still", ev, ok)
 	}
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"crypto/sha256"
 	"crypto/subtle"
 	"errors"
 	"net/http"
@@ -38,10 +39,15 @@ func (m *Main) routeAPI(mux *http.ServeMux) {
 		})
 		return
 	}
+	// The token is compared as a SHA-256 sum, so that the time taken says
+	// nothing about its length either.
+	want := sha256.Sum256([]byte(token))
 	auth := func(h http.HandlerFunc) http.HandlerFunc {
 		return func(w http.ResponseWriter, r *http.Request) {
-			got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-			if !ok || subtle.ConstantTimeCompare([]byte(strings.TrimSpace(got)), []byte(token)) != 1 {
+			scheme, got, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+			sum := sha256.Sum256([]byte(strings.TrimSpace(got)))
+			// The scheme is case-insensitive (RFC 9110 §11.1).
+			if !strings.EqualFold(scheme, "Bearer") || subtle.ConstantTimeCompare(sum[:], want[:]) != 1 {
 				w.Header().Set("WWW-Authenticate", `Bearer realm="salesbot"`)
 				writeJSON(w, http.StatusUnauthorized, apiError{"missing or wrong bearer token"})
 				return

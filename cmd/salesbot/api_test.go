@@ -56,6 +56,16 @@ func TestReadAPI(t *testing.T) {
 		}
 	}
 
+	// The scheme is case-insensitive (RFC 9110 §11.1), as some BI tools
+	// send "bearer".
+	req, _ := http.NewRequest("GET", tm.url+"/api/v1/tasks", nil)
+	req.Header.Set("Authorization", "bearer "+token)
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != http.StatusOK {
+		t.Errorf("lower-case bearer: %v, %v; want 200", resp, err)
+	} else {
+		resp.Body.Close()
+	}
+
 	get := func(path string) apiList {
 		t.Helper()
 		code, _, body := tm.apiGet(t, path, token)
@@ -185,7 +195,7 @@ func TestReadAPI(t *testing.T) {
 			t.Errorf("GET %s: %d %s, want %d with an error message", path, code, body, want)
 		}
 	}
-	req, _ := http.NewRequest("POST", tm.url+"/api/v1/followups", strings.NewReader("{}"))
+	req, _ = http.NewRequest("POST", tm.url+"/api/v1/followups", strings.NewReader("{}"))
 	req.Header.Set("Authorization", "Bearer "+token)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {

@@ -67,6 +67,8 @@ func testDingTalkTextButtons(t *testing.T, mode string) {
 
 	// The label of a card with no buttons left is an ordinary message again.
 	d.say(t, &dingtalktest.InMessage{ConversationID: "cid_lina", Direct: true, StaffID: "lina", Nick: "李娜", Text: "确认到账"})
+	// Answered as a message (which collection?), not as a press.
+	d.message(t, "cid_lina", "the answer to 确认到账 as a message", "要确认哪一笔")
 	if got := tm.collectionStatus(t, "星河科技"); got != domain.CollectionConfirmed {
 		t.Errorf("a second 确认到账 changed the collection to %s", got)
 	}
