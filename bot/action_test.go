@@ -208,3 +208,24 @@ func TestActionWithoutMessageIDIsNotLookedUp(t *testing.T) {
 		t.Errorf("Deliver = %+v, %v; want a 已失效 toast", res, err)
 	}
 }
+
+// Result.Replied says whether the press was also answered in the chat, so
+// an adapter that shows toasts as messages does not say it twice.
+func TestActionResultSaysWhetherTheHandlerReplied(t *testing.T) {
+	h := newHarness(t)
+	h.router.HandleAction("followup", func(ctx context.Context, m *bot.Message) (bot.Reply, error) {
+		if m.Action.ID == "followup.edit" {
+			return bot.Reply{Text: "请回复要修改的内容,例如“金额 40万”。", Toast: "请回复要修改的内容"}, nil
+		}
+		return bot.Reply{Toast: "已撤销"}, nil
+	})
+	card := followUpCard()
+	card.Actions = append(card.Actions, bot.Action{ID: "followup.edit", Label: "修改", Ref: "fu-42"})
+	msgID := h.sendCard(card)
+	if res := h.deliver(press("ev-edit", msgID, "followup.edit")); !res.Replied || res.Toast == "" {
+		t.Errorf("修改 = %+v, want Replied with its toast", res)
+	}
+	if res := h.deliver(press("ev-undo", msgID, "followup.undo")); res.Replied || res.Toast != "已撤销" {
+		t.Errorf("撤销 = %+v, want the toast alone", res)
+	}
+}

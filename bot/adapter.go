@@ -99,6 +99,10 @@ type Result struct {
 	Toast string
 	// Card is the updated card for the message whose button was pressed.
 	Card *Card
+	// Replied is set when the handler also answered in the chat (修改 asks
+	// what to change): an adapter that shows Toast as a message of its own
+	// need not, as the answer says it.
+	Replied bool
 }
 
 // ErrUnknownTenant is returned by Deliver for events from a tenant this

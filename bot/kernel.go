@@ -271,7 +271,7 @@ func (k *Kernel) process(ctx context.Context, row InboxEvent) (Result, error) {
 		if err != nil {
 			return err
 		}
-		res = Result{Toast: reply.Toast, Card: reply.UpdateCard}
+		res = Result{Toast: reply.Toast, Card: reply.UpdateCard, Replied: reply.Text != "" || reply.Card != nil}
 		if err := k.store.Enqueue(ctx, k.outgoing(ctx, row, m, reply)); err != nil {
 			return fmt.Errorf("enqueue replies: %w", err)
 		}

@@ -608,7 +608,7 @@ func (a *Adapter) aibotPress(ctx context.Context, sink bot.Sink, reqID string, m
 		a.log.Error("wecom AI bot card press not delivered", "event_id", ev.ID, "err", err)
 		res = bot.Result{Toast: aibotPressNotStored}
 	}
-	if res.Duplicate || res.Card != nil || strings.TrimSpace(res.Toast) == "" {
+	if res.Duplicate || res.Card != nil || res.Replied || strings.TrimSpace(res.Toast) == "" {
 		return
 	}
 	// Without a new card the toast is the answer: for the presser only.
