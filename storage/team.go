@@ -104,6 +104,20 @@ func (s *Store) EnsureChat(ctx context.Context, c domain.Chat) (domain.Chat, err
 	return existing.toDomain(), nil
 }
 
+// UnbindChat takes the purpose (and team) from a chat: nothing is sent to
+// it any more for being a team's or finance's chat.
+func (s *Store) UnbindChat(ctx context.Context, tenant, id string) error {
+	res := s.db(ctx).Model(&chatRow{}).Where("tenant_id = ? AND id = ?", tenant, id).
+		Updates(map[string]any{"purpose": "", "team_id": ""})
+	if res.Error != nil {
+		return fmt.Errorf("unbind chat: %w", res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return fmt.Errorf("unbind chat: %w", domain.Errorf(domain.NotFound, "群 %s 不存在", id))
+	}
+	return nil
+}
+
 // Chats lists the tenant's chats on a platform ("" for every platform).
 func (s *Store) Chats(ctx context.Context, tenant, platform string) ([]domain.Chat, error) {
 	q := s.db(ctx).Where("tenant_id = ?", tenant)

@@ -368,3 +368,37 @@ func TestDingTalkRobotConfigErrors(t *testing.T) {
 		})
 	}
 }
+
+// A group robot taken out of the configuration is no longer a team chat at
+// the next start: its team's card is not sent to a webhook that is gone.
+func TestDingTalkRemovedRobotUnbound(t *testing.T) {
+	emu := dingtalktest.New(t, "ding_rm", "secret-rm")
+	dir := t.TempDir()
+	start := func(robots string) *testMain {
+		return startMainWith(t, dir, true, func(m *Main) {
+			m.Config.DingTalk = config.DingTalk{ClientID: "ding_rm", ClientSecret: "secret-rm", RobotCode: "ding_rm",
+				Mode: "webhook", BaseURL: emu.URL(), OAPIBaseURL: emu.URL(), GroupRobots: robots}
+		})
+	}
+	robotChats := func(tm *testMain) map[string]string {
+		t.Helper()
+		chats, err := tm.Store.Chats(t.Context(), tm.Tenant.ID, "dingtalk")
+		if err != nil {
+			t.Fatal(err)
+		}
+		purpose := map[string]string{}
+		for _, c := range chats {
+			purpose[c.PlatformChatID] = c.Purpose
+		}
+		return purpose
+	}
+	tm := start("华东一组=tok1,SECone;华南组=tok2,SECtwo")
+	if got := robotChats(tm); got["robot:华东一组"] != "team" || got["robot:华南组"] != "team" {
+		t.Fatalf("robot chats = %v", got)
+	}
+	tm.stop()
+	tm = start("华东一组=tok1,SECone")
+	if got := robotChats(tm); got["robot:华东一组"] != "team" || got["robot:华南组"] != "" {
+		t.Errorf("after removing 华南组's robot: %v", got)
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -322,8 +323,25 @@ func runMigrate(ctx context.Context, env *cliEnv, args []string) error {
 // that the team's morning progress card also goes to it: the chat's id is
 // chatID(team), which the adapter resolves to the robot's webhook. A robot
 // naming a team that does not exist stops start-up (a typo would otherwise
-// silently send nothing).
+// silently send nothing). A robot chat bound before whose robot is no
+// longer configured is unbound, so no card is sent to a webhook that is gone.
 func (m *Main) bindRobots(ctx context.Context, platform bot.Platform, key string, robots []config.Robot, chatID func(team string) string) error {
+	want := map[string]bool{}
+	for _, r := range robots {
+		want[chatID(r.Team)] = true
+	}
+	chats, err := m.Store.Chats(ctx, m.Tenant.ID, string(platform))
+	if err != nil {
+		return fmt.Errorf("%s: %w", key, err)
+	}
+	for _, c := range chats {
+		if strings.HasPrefix(c.PlatformChatID, chatID("")) && c.Purpose != "" && !want[c.PlatformChatID] {
+			if err := m.Store.UnbindChat(ctx, m.Tenant.ID, c.ID); err != nil {
+				return fmt.Errorf("%s: %w", key, err)
+			}
+			m.Log.Info("group robot no longer configured; its chat is unbound", "platform", platform, "chat", c.Name)
+		}
+	}
 	for _, r := range robots {
 		t, err := m.Store.TeamByName(ctx, m.Tenant.ID, r.Team)
 		if domain.IsNotFound(err) {
