@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -116,9 +117,11 @@ func readTarget(b *board, args []string, now time.Time, split bool) (targetCmd, 
 			c.metric, _ = domain.ParseMetric(a)
 		case isTier(a):
 			tier, _ = domain.ParseTier(a)
-		case c.period.IsZero() && isPeriod(a, now) && !(c.metric != "" && isBareNumber(a)):
+		case c.period.IsZero() && isPeriod(a, now) && !(c.metric != "" && isBareNumber(a) && !yearBeforeValue(a, args[i+1:], now)):
 			// "2026" before the metric is a year; after it, a value
-			// ("/目标 刘洋洋 跟进 2000" is 2000 follow-ups).
+			// ("/目标 刘洋洋 跟进 2000" is 2000 follow-ups), unless it is
+			// a year near now with the value still to come
+			// ("/目标 华东一组 签约 2026 300万").
 			c.period, _ = domain.ParsePeriodWords(a, now)
 		case !split && c.metric != "" && looksLikeValue(a):
 			v, err := targetValue(c.metric, a)
@@ -190,6 +193,16 @@ func isPeriod(s string, now time.Time) bool {
 // looksLikePeriod tells a mistyped period from other unknown words.
 func looksLikePeriod(s string) bool {
 	return hasAnyOf(s, "月", "季", "年", "Q", "q", "周") || (len(s) >= 4 && s[0] >= '0' && s[0] <= '9' && strings.Contains(s, "-"))
+}
+
+// yearBeforeValue reports whether a bare number after the metric is a year:
+// one near now (last year to five years on) followed by a value.
+func yearBeforeValue(a string, rest []string, now time.Time) bool {
+	y, err := strconv.Atoi(a)
+	if err != nil || y < now.Year()-1 || y > now.Year()+5 {
+		return false
+	}
+	return slices.ContainsFunc(rest, looksLikeValue)
 }
 
 func isBareNumber(s string) bool {

@@ -80,6 +80,12 @@ func TestProgressAndTargetsInConsole(t *testing.T) {
 	if !strings.Contains(string(count.Card), "目标已设置") || !strings.Contains(string(count.Card), "2000") {
 		t.Errorf("a count target of 2000 read as a year? %q %s", count.Text, count.Card)
 	}
+	// A year near now after the metric, with the value after it, is the year.
+	year := tm.say(t, teamChat, mgr.ID, "/目标 "+rep.Team+" 签约 2026 3000万")
+	if !strings.Contains(string(year.Card), "目标已设置") || !strings.Contains(string(year.Card), "2026") ||
+		!strings.Contains(string(year.Card), "3000万") || strings.Contains(string(year.Card), "冲刺") {
+		t.Errorf("a year between the metric and the value: %q %s", year.Text, year.Card)
+	}
 	negative := tm.say(t, teamChat, mgr.ID, "/目标 "+rep.Team+" 本月 签约 -300万")
 	if !strings.Contains(negative.Text, "负数") {
 		t.Errorf("a negative target: %q", negative.Text)
