@@ -28,3 +28,21 @@ func Eventually(t testing.TB, what string, cond func() bool) {
 		<-tick.C
 	}
 }
+
+// Await reads a value until ok accepts it and returns it, failing the test
+// with what and the last value read when timeout passes first. The
+// platform emulators' Wait methods are built on it.
+func Await[T any](t testing.TB, timeout time.Duration, what string, read func() T, ok func(T) bool) T {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		v := read()
+		if ok(v) {
+			return v
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %v waiting for %s; last seen: %+v", timeout, what, v)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/salesbot/salesbot/bot/bottest"
 	"github.com/salesbot/salesbot/bot/dingtalk/dingtalktest"
 	"github.com/salesbot/salesbot/domain"
 	"github.com/salesbot/salesbot/storage"
@@ -50,7 +51,7 @@ func testDingTalkTextButtons(t *testing.T, mode string) {
 	// The rep says 撤销: undone, and the card's new version says so.
 	d.say(t, &dingtalktest.InMessage{ConversationID: "cid_sales", StaffID: "rep1", Nick: d.rep.Name, AtBot: true, Text: " 撤销。"})
 	d.message(t, "cid_sales", "the undone card", "已撤销")
-	waitUntil(t, "the follow-up undone", func() bool { return reported(t, tm, d.rep.ID) == 0 })
+	bottest.Eventually(t, "the follow-up undone", func() bool { return reported(t, tm, d.rep.ID) == 0 })
 
 	// A collection: 李娜 gets the card one-to-one and confirms by saying so.
 	d.say(t, &dingtalktest.InMessage{ConversationID: "cid_sales", StaffID: "rep1", Nick: d.rep.Name, AtBot: true,
@@ -60,7 +61,7 @@ func testDingTalkTextButtons(t *testing.T, mode string) {
 		t.Errorf("a one-to-one card asks to @ the robot: %s", ask.Text)
 	}
 	d.say(t, &dingtalktest.InMessage{ConversationID: "cid_lina", Direct: true, StaffID: "lina", Nick: "李娜", Text: "确认到账"})
-	waitUntil(t, "the collection confirmed", func() bool {
+	bottest.Eventually(t, "the collection confirmed", func() bool {
 		return tm.collectionStatus(t, "星河科技") == domain.CollectionConfirmed
 	})
 	d.message(t, "cid_sales", "rep told", "已由财务 李娜 确认到账")
@@ -113,16 +114,4 @@ func waitOto(t *testing.T, emu *dingtalktest.Emulator, staffID string, words ...
 		return false
 	})
 	return found
-}
-
-// waitUntil polls ok until it holds, failing the test after 15 s.
-func waitUntil(t *testing.T, what string, ok func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for !ok() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
 }

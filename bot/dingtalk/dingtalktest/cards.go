@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/salesbot/salesbot/bot/dingtalk"
+
+	"github.com/salesbot/salesbot/bot/bottest"
 )
 
 // Interactive-card paths the emulator serves (PLATFORMS.md §3.4).
@@ -102,22 +104,17 @@ func (e *Emulator) Card(outTrackID string) (Card, bool) {
 // WaitCard polls the cards until one satisfies ok, or fails the test.
 func (e *Emulator) WaitCard(t testing.TB, timeout time.Duration, what string, ok func(Card) bool) Card {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		for _, c := range e.Cards() {
+	var found Card
+	bottest.Await(t, timeout, "dingtalk emulator: card "+what, e.Cards, func(cs []Card) bool {
+		for _, c := range cs {
 			if ok(c) {
-				return c
+				found = c
+				return true
 			}
 		}
-		if time.Now().After(deadline) {
-			var got []string
-			for _, c := range e.Cards() {
-				got = append(got, fmt.Sprintf("%s %s.%s %q %v", c.OutTrackID, c.SpaceType, c.SpaceID, c.Params["title"], c.Buttons()))
-			}
-			t.Fatalf("dingtalk emulator: card %s not seen within %v; cards: %v", what, timeout, got)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return false
+	})
+	return found
 }
 
 type cardData struct {

@@ -18,6 +18,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/salesbot/salesbot/bot/bottest"
 )
 
 // Paths the emulator serves.
@@ -195,17 +197,7 @@ func (e *Emulator) Messages() []Message {
 // WaitFor polls the messages until ok, or fails the test after timeout.
 func (e *Emulator) WaitFor(t testing.TB, timeout time.Duration, what string, ok func([]Message) bool) []Message {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		msgs := e.Messages()
-		if ok(msgs) {
-			return msgs
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("dingtalk emulator: %s not seen within %v; messages: %+v", what, timeout, msgs)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	return bottest.Await(t, timeout, "dingtalk emulator: "+what, e.Messages, ok)
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/salesbot/salesbot/bot/dingtalk"
+
+	"github.com/salesbot/salesbot/bot/bottest"
 )
 
 // PathRobot is the custom group robots' webhook (PLATFORMS.md §3.4).
@@ -97,17 +99,7 @@ func (e *Emulator) RobotMessages() []RobotMessage {
 // timeout.
 func (e *Emulator) WaitRobot(t testing.TB, timeout time.Duration, what string, ok func([]RobotMessage) bool) []RobotMessage {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		msgs := e.RobotMessages()
-		if ok(msgs) {
-			return msgs
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("dingtalk emulator: %s not seen within %v; robot messages: %+v", what, timeout, msgs)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	return bottest.Await(t, timeout, "dingtalk emulator: "+what, e.RobotMessages, ok)
 }
 
 // robotSend is POST /robot/send?access_token=&timestamp=&sign=: DingTalk

@@ -15,6 +15,8 @@ import (
 	"time"
 
 	larkws "github.com/larksuite/oapi-sdk-go/v3/ws"
+
+	"github.com/salesbot/salesbot/bot/bottest"
 )
 
 // Message is a message the bot sent (or replied, or a card it updated).
@@ -170,17 +172,7 @@ func (e *Emulator) Message(id string) (Message, bool) {
 // after timeout.
 func (e *Emulator) WaitFor(t testing.TB, timeout time.Duration, what string, ok func([]Message) bool) []Message {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		msgs := e.Messages()
-		if ok(msgs) {
-			return msgs
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("lark emulator: %s not seen within %v; messages: %+v", what, timeout, msgs)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	return bottest.Await(t, timeout, "lark emulator: "+what, e.Messages, ok)
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/salesbot/salesbot/bot/wecom"
+
+	"github.com/salesbot/salesbot/bot/bottest"
 )
 
 // AIBotResponse is one reply the bot posted to an AI bot response_url.
@@ -54,17 +56,7 @@ func (e *Emulator) AIBotResponses() []AIBotResponse {
 // fails the test.
 func (e *Emulator) WaitForAIBot(t testing.TB, timeout time.Duration, what string, ok func([]AIBotResponse) bool) []AIBotResponse {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		rs := e.AIBotResponses()
-		if ok(rs) {
-			return rs
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s; AI bot replies: %+v", what, rs)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	return bottest.Await(t, timeout, what, e.AIBotResponses, ok)
 }
 
 // Errcodes the emulator answers on a response_url it will not take. WeCom's

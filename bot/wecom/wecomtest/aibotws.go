@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+
+	"github.com/salesbot/salesbot/bot/bottest"
 )
 
 // Errcodes of the AI bot's long connection, as third-party code reports
@@ -203,18 +205,7 @@ func (e *AIBotWS) Commands() []AIBotCommand {
 // WaitFor polls the commands until ok holds or the timeout fails the test.
 func (e *AIBotWS) WaitFor(t testing.TB, timeout time.Duration, what string, ok func([]AIBotCommand) bool) []AIBotCommand {
 	t.Helper()
-	var cs []AIBotCommand
-	deadline := time.Now().Add(timeout)
-	for {
-		cs = e.Commands()
-		if ok(cs) {
-			return cs
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s; commands: %+v", what, cs)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	return bottest.Await(t, timeout, what, e.Commands, ok)
 }
 
 // Accepted returns the accepted commands named cmd.

@@ -17,6 +17,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/salesbot/salesbot/bot/bottest"
 )
 
 // Message is one message the bot sent, with the versions of a card.
@@ -154,17 +156,7 @@ func (e *Emulator) Messages() []Message {
 // WaitFor polls the messages until ok holds or the timeout fails the test.
 func (e *Emulator) WaitFor(t testing.TB, timeout time.Duration, what string, ok func([]Message) bool) []Message {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		ms := e.Messages()
-		if ok(ms) {
-			return ms
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s; messages: %+v", what, ms)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	return bottest.Await(t, timeout, what, e.Messages, ok)
 }
 
 // ClickCode issues the response code WeCom puts in a click callback on the
