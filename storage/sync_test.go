@@ -14,10 +14,7 @@ import (
 func TestSyncDirectory(t *testing.T) {
 	forEachDB(t, func(t *testing.T, s *storage.Store) {
 		ctx := context.Background()
-		tn, err := s.EnsureTenant(ctx, "同步公司", "Asia/Shanghai")
-		if err != nil {
-			t.Fatal(err)
-		}
+		tn := syncTenant(t, s, "同步公司")
 		// Someone already known by their Lark identity, and a team that
 		// exists by name.
 		old, err := s.CreateMember(ctx, domain.Member{TenantID: tn.ID, Name: "旧名", Role: domain.RoleFinance, Active: true})
@@ -116,10 +113,7 @@ func memberOf(t *testing.T, s *storage.Store, tenant, name string) domain.Member
 func TestSyncDirectoryAmbiguousNames(t *testing.T) {
 	forEachDB(t, func(t *testing.T, s *storage.Store) {
 		ctx := context.Background()
-		tn, err := s.EnsureTenant(ctx, "同名公司", "Asia/Shanghai")
-		if err != nil {
-			t.Fatal(err)
-		}
+		tn := syncTenant(t, s, "同名公司")
 		depts := []storage.DirectoryDept{
 			{ID: "od-e", ParentID: "0", Name: "华东区"},
 			{ID: "od-s", ParentID: "0", Name: "华南区"},
@@ -167,10 +161,7 @@ func TestSyncDirectoryAmbiguousNames(t *testing.T) {
 func TestSyncDirectoryFollowsRenames(t *testing.T) {
 	forEachDB(t, func(t *testing.T, s *storage.Store) {
 		ctx := context.Background()
-		tn, err := s.EnsureTenant(ctx, "改名公司", "Asia/Shanghai")
-		if err != nil {
-			t.Fatal(err)
-		}
+		tn := syncTenant(t, s, "改名公司")
 		people := []storage.DirectoryPerson{{UserID: "u1", Name: "张三", DeptIDs: []string{"d-east"}}}
 		depts := []storage.DirectoryDept{{ID: "d-sales", ParentID: "1", Name: "销售部"}, {ID: "d-east", ParentID: "d-sales", Name: "华东组"}}
 		if _, err := s.SyncDirectory(ctx, tn.ID, "dingtalk", depts, people); err != nil {
@@ -216,10 +207,7 @@ func TestSyncDirectoryFollowsRenames(t *testing.T) {
 func TestSyncDirectoryKeepsNamesWhenDepartmentsComeAndReorder(t *testing.T) {
 	forEachDB(t, func(t *testing.T, s *storage.Store) {
 		ctx := context.Background()
-		tn, err := s.EnsureTenant(ctx, "稳定公司", "Asia/Shanghai")
-		if err != nil {
-			t.Fatal(err)
-		}
+		tn := syncTenant(t, s, "稳定公司")
 		depts := []storage.DirectoryDept{
 			{ID: "od-e", ParentID: "0", Name: "华东区"},
 			{ID: "od-s", ParentID: "0", Name: "华南区"},
@@ -276,10 +264,7 @@ func TestSyncDirectoryKeepsNamesWhenDepartmentsComeAndReorder(t *testing.T) {
 func TestSyncDirectoryRenameOntoATakenName(t *testing.T) {
 	forEachDB(t, func(t *testing.T, s *storage.Store) {
 		ctx := context.Background()
-		tn, err := s.EnsureTenant(ctx, "撞名公司", "Asia/Shanghai")
-		if err != nil {
-			t.Fatal(err)
-		}
+		tn := syncTenant(t, s, "撞名公司")
 		if _, err := s.CreateTeam(ctx, domain.Team{TenantID: tn.ID, Name: "大客户组"}); err != nil {
 			t.Fatal(err)
 		}
@@ -300,4 +285,15 @@ func TestSyncDirectoryRenameOntoATakenName(t *testing.T) {
 			t.Errorf("renamed team = %+v, %v; want team %s as 大客户组(华南区)", after, err, before.ID)
 		}
 	})
+}
+
+// syncTenant makes a tenant of its own for one sync test (the MariaDB
+// database is shared by the run).
+func syncTenant(t *testing.T, s *storage.Store, name string) domain.Tenant {
+	t.Helper()
+	tn, err := s.EnsureTenant(context.Background(), name, "Asia/Shanghai")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tn
 }
