@@ -7,11 +7,11 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/salesbot/salesbot/bot"
+	"github.com/salesbot/salesbot/bot/bottest"
 	"github.com/salesbot/salesbot/bot/dingtalk"
 	"github.com/salesbot/salesbot/bot/dingtalk/dingtalktest"
 )
@@ -23,54 +23,11 @@ func TestSignVector(t *testing.T) {
 	}
 }
 
-type fakeSink struct {
-	mu     sync.Mutex
-	seen   map[string]bool
-	events []bot.Event
-	err    error
-	// res is the answer to an action (a card press).
-	res bot.Result
-	// hold, when set, runs first in every Deliver (outside the lock).
-	hold func(ctx context.Context)
-}
-
-func (s *fakeSink) Deliver(ctx context.Context, ev bot.Event) (bot.Result, error) {
-	s.mu.Lock()
-	hold := s.hold
-	s.mu.Unlock()
-	if hold != nil {
-		hold(ctx)
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.err != nil {
-		return bot.Result{}, s.err
-	}
-	if s.seen == nil {
-		s.seen = map[string]bool{}
-	}
-	if s.seen[ev.ID] {
-		return bot.Result{Duplicate: true}, nil
-	}
-	s.seen[ev.ID] = true
-	s.events = append(s.events, ev)
-	if ev.Kind == bot.KindAction {
-		return s.res, nil
-	}
-	return bot.Result{}, nil
-}
-
-func (s *fakeSink) Events() []bot.Event {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]bot.Event(nil), s.events...)
-}
-
 type rig struct {
 	a    *dingtalk.Adapter
 	emu  *dingtalktest.Emulator
 	drv  *dingtalktest.Driver
-	sink *fakeSink
+	sink *bottest.FakeSink
 	logs *streamLog
 }
 
@@ -84,7 +41,7 @@ func newRig(t *testing.T, tune ...func(*dingtalk.Config)) *rig {
 	}
 	logs := &streamLog{}
 	a := dingtalk.New(cfg, slog.New(slog.NewTextHandler(logs, nil)), nil)
-	sink := &fakeSink{}
+	sink := &bottest.FakeSink{}
 	mux := http.NewServeMux()
 	for p, h := range a.Routes(sink) {
 		mux.Handle(p, h)
@@ -172,11 +129,11 @@ func TestCallbackRefusesBadSign(t *testing.T) {
 
 func TestCallbackUnknownTenantAcked(t *testing.T) {
 	r := newRig(t)
-	r.sink.err = bot.ErrUnknownTenant
+	r.sink.SetErr(bot.ErrUnknownTenant)
 	if status, _ := r.drv.Message(t, &dingtalktest.InMessage{StaffID: "s", Text: "hi", AtBot: true}); status != http.StatusOK {
 		t.Errorf("status %d", status)
 	}
-	r.sink.err = errors.New("db down")
+	r.sink.SetErr(errors.New("db down"))
 	if status, _ := r.drv.Message(t, &dingtalktest.InMessage{StaffID: "s", Text: "hi", AtBot: true}); status != http.StatusServiceUnavailable {
 		t.Errorf("status %d, want 503", status)
 	}

@@ -155,7 +155,7 @@ func sentCard(t *testing.T, a *dingtalk.Adapter, emu *dingtalktest.Emulator, cha
 func TestCardPressHTTP(t *testing.T) {
 	r := newRig(t, withTemplate)
 	c := sentCard(t, r.a, r.emu, "cid_sales")
-	r.sink.res = bot.Result{Toast: "已撤销", Card: &bot.Card{Header: bot.Header{Title: "已撤销跟进", Status: bot.StatusWarning}}}
+	r.sink.SetResult(bot.Result{Toast: "已撤销", Card: &bot.Card{Header: bot.Header{Title: "已撤销跟进", Status: bot.StatusWarning}}})
 	ans := r.drv.Press(t, c.OutTrackID, "s1", "撤销")
 
 	evs := r.sink.Events()
@@ -201,7 +201,7 @@ func TestCardPressHTTP(t *testing.T) {
 func TestCardPressDeniedShowsToastOnly(t *testing.T) {
 	r := newRig(t, withTemplate)
 	c := sentCard(t, r.a, r.emu, "cid_fin")
-	r.sink.res = bot.Result{Denied: true, Toast: "只有财务可以确认到账"}
+	r.sink.SetResult(bot.Result{Denied: true, Toast: "只有财务可以确认到账"})
 	ans := r.drv.Press(t, c.OutTrackID, "rep1", "撤销")
 	if ans.CardData != nil || ans.Toast() != "只有财务可以确认到账" || !ans.CardUpdateOptions.UpdatePrivateDataByKey {
 		t.Errorf("answer = %s", mustJSON(t, ans))
@@ -294,7 +294,7 @@ func TestCardPressStream(t *testing.T) {
 	if c.CallbackType != "STREAM" || c.RouteKey != "" {
 		t.Errorf("card in stream mode = %+v", c)
 	}
-	r.sink.res = bot.Result{Toast: "已撤销", Card: &bot.Card{Header: bot.Header{Title: "已撤销跟进"}}}
+	r.sink.SetResult(bot.Result{Toast: "已撤销", Card: &bot.Card{Header: bot.Header{Title: "已撤销跟进"}}})
 	ans := r.drv.Press(t, c.OutTrackID, "s1", "撤销")
 	if ans.CardData == nil || ans.CardData.CardParamMap["title"] != "已撤销跟进" || ans.Toast() != "已撤销" {
 		t.Errorf("answer = %s", mustJSON(t, ans))
@@ -319,7 +319,7 @@ func TestCardPressStream(t *testing.T) {
 func TestCardAnswerSinkFailure(t *testing.T) {
 	r := newRig(t, withTemplate)
 	c := sentCard(t, r.a, r.emu, "cid_sales")
-	r.sink.err = bot.ErrShuttingDown
+	r.sink.SetErr(bot.ErrShuttingDown)
 	if p := r.drv.PressRaw(t, false, r.drv.Callback(c, "s1", "followup.undo")); p.Status != http.StatusServiceUnavailable {
 		t.Errorf("press while the kernel stops: %d, want 503", p.Status)
 	}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/salesbot/salesbot/bot"
+	"github.com/salesbot/salesbot/bot/bottest"
 	"github.com/salesbot/salesbot/bot/dingtalk"
 	"github.com/salesbot/salesbot/bot/dingtalk/dingtalktest"
 )
@@ -22,7 +23,7 @@ type streamRig struct {
 	a    *dingtalk.Adapter
 	emu  *dingtalktest.Emulator
 	drv  *dingtalktest.Driver
-	sink *fakeSink
+	sink *bottest.FakeSink
 	logs *streamLog
 	stop func() error
 }
@@ -59,10 +60,10 @@ func newStreamRig(t *testing.T, secret string, tune ...func(*dingtalk.Config)) *
 	}
 	logs := &streamLog{}
 	a := dingtalk.New(cfg, slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})), nil)
-	if a.Routes(&fakeSink{}) != nil {
+	if a.Routes(&bottest.FakeSink{}) != nil {
 		t.Fatal("stream mode mounts webhook routes")
 	}
-	sink := &fakeSink{}
+	sink := &bottest.FakeSink{}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- a.Run(ctx, sink) }()
@@ -281,8 +282,7 @@ func TestStreamStopWaitsForMessageInFlight(t *testing.T) {
 	var releaseOnce sync.Once
 	defer releaseOnce.Do(func() { close(release) }) // on failure too
 	cancelled := make(chan bool, 1)
-	r.sink.mu.Lock()
-	r.sink.hold = func(ctx context.Context) {
+	r.sink.SetHold(func(ctx context.Context) {
 		close(entered)
 		select {
 		case <-ctx.Done():
@@ -290,8 +290,7 @@ func TestStreamStopWaitsForMessageInFlight(t *testing.T) {
 		case <-release:
 			cancelled <- false
 		}
-	}
-	r.sink.mu.Unlock()
+	})
 	r.emu.PushFrame(t, "CALLBACK", dingtalk.TopicBotMessage, string(r.drv.Payload(&dingtalktest.InMessage{StaffID: "s1", Text: "今天拜访了星河科技", AtBot: true})))
 	select {
 	case <-entered:
@@ -326,9 +325,7 @@ func TestStreamStopWaitsForMessageInFlight(t *testing.T) {
 func TestStreamSinkFailureAcks500(t *testing.T) {
 	r := newStreamRig(t, "s3cret")
 	r.emu.WaitConnected(t, 1, 10*time.Second)
-	r.sink.mu.Lock()
-	r.sink.err = errors.New("database down")
-	r.sink.mu.Unlock()
+	r.sink.SetErr(errors.New("database down"))
 	if ack := r.drv.Stream(t, &dingtalktest.InMessage{StaffID: "s", Text: "hi", AtBot: true}); ack.Code != 500 {
 		t.Errorf("ack = %+v, want 500", ack)
 	}
@@ -358,7 +355,7 @@ func TestStreamRetriesFirstConnect(t *testing.T) {
 
 func TestStreamModeRunOnlyInStream(t *testing.T) {
 	a := dingtalk.New(dingtalk.Config{ClientID: "x", ClientSecret: "y", Mode: dingtalk.ModeWebhook}, nil, nil)
-	if err := a.Run(context.Background(), &fakeSink{}); err != nil {
+	if err := a.Run(context.Background(), &bottest.FakeSink{}); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -1,7 +1,6 @@
 package lark_test
 
 import (
-	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -11,6 +10,7 @@ import (
 	"time"
 
 	"github.com/salesbot/salesbot/bot"
+	"github.com/salesbot/salesbot/bot/bottest"
 	"github.com/salesbot/salesbot/bot/lark"
 	"github.com/salesbot/salesbot/bot/lark/larktest"
 )
@@ -39,46 +39,10 @@ func TestSignatureVector(t *testing.T) {
 	}
 }
 
-// fakeSink is an in-memory kernel: it dedupes on event id and answers card
-// clicks with a fixed result.
-type fakeSink struct {
-	mu      sync.Mutex
-	seen    map[string]bool
-	events  []bot.Event
-	result  bot.Result
-	tenants map[string]bool // nil: every tenant
-}
-
-func (s *fakeSink) Deliver(ctx context.Context, ev bot.Event) (bot.Result, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.tenants != nil && !s.tenants[ev.TenantKey] {
-		return bot.Result{}, bot.ErrUnknownTenant
-	}
-	if s.seen == nil {
-		s.seen = map[string]bool{}
-	}
-	if s.seen[ev.ID] {
-		return bot.Result{Duplicate: true}, nil
-	}
-	s.seen[ev.ID] = true
-	s.events = append(s.events, ev)
-	if ev.Kind == bot.KindAction {
-		return s.result, nil
-	}
-	return bot.Result{}, nil
-}
-
-func (s *fakeSink) Events() []bot.Event {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]bot.Event(nil), s.events...)
-}
-
 type rig struct {
 	emu  *larktest.Emulator
 	a    *lark.Adapter
-	sink *fakeSink
+	sink *bottest.FakeSink
 	drv  *larktest.Driver
 }
 
@@ -90,7 +54,7 @@ func newRig(t *testing.T) *rig {
 	emu.AddUser(larktest.User{OpenID: "ou_li", Name: "李四"})
 	a := lark.New(lark.Config{AppID: appID, AppSecret: "secret-" + appID, VerificationToken: "vtok",
 		EncryptKey: "ekey", Mode: lark.ModeWebhook, BaseURL: emu.URL()}, nil, nil)
-	sink := &fakeSink{tenants: map[string]bool{"tk1": true}}
+	sink := &bottest.FakeSink{Tenants: map[string]bool{"tk1": true}}
 	mux := http.NewServeMux()
 	for p, h := range a.Routes(sink) {
 		mux.Handle(p, h)
@@ -218,7 +182,7 @@ func TestUnknownEventAndNonText(t *testing.T) {
 
 func TestCardClick(t *testing.T) {
 	r := newRig(t)
-	r.sink.result = bot.Result{Toast: "已撤销", Card: &bot.Card{Header: bot.Header{Title: "跟进已撤销", Status: bot.StatusNeutral}}}
+	r.sink.SetResult(bot.Result{Toast: "已撤销", Card: &bot.Card{Header: bot.Header{Title: "跟进已撤销", Status: bot.StatusNeutral}}})
 	ans := r.drv.Press(t, &larktest.Click{MessageID: "om_card", ChatID: "oc_team", OpenID: "ou_rep", Action: "followup.undo"})
 	if ans.Toast == nil || ans.Toast.Content != "已撤销" || ans.Toast.Type != "success" {
 		t.Errorf("toast = %+v", ans.Toast)

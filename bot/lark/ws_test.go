@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/salesbot/salesbot/bot"
+	"github.com/salesbot/salesbot/bot/bottest"
 	"github.com/salesbot/salesbot/bot/lark"
 	"github.com/salesbot/salesbot/bot/lark/larktest"
 )
@@ -22,7 +23,7 @@ func TestLongConnection(t *testing.T) {
 	if routes := a.Routes(nil); len(routes) != 0 {
 		t.Errorf("websocket mode mounts %v", routes)
 	}
-	sink := &fakeSink{result: bot.Result{Toast: "好的"}}
+	sink := &bottest.FakeSink{Result: bot.Result{Toast: "好的"}}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- a.Run(ctx, sink) }()
