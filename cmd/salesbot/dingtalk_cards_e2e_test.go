@@ -11,7 +11,6 @@ import (
 	"github.com/salesbot/salesbot/bot/dingtalk/dingtalktest"
 	"github.com/salesbot/salesbot/config"
 	"github.com/salesbot/salesbot/domain"
-	"github.com/salesbot/salesbot/storage"
 )
 
 // The product flows through DingTalk interactive cards (互动卡片), in both
@@ -366,16 +365,7 @@ func testDingTalkTaskCard(t *testing.T, mode string) {
 	}
 	d.message(t, "cid_sales", "creator told of the completion", "王工 完成了任务")
 
-	tasks, err := d.tm.Store.Tasks(context.Background(), storage.TaskFilter{Tenant: d.tm.Tenant.ID, AssigneeID: wang.ID})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var got *storage.TaskView
-	for i := range tasks {
-		if strings.Contains(tasks[i].Title, "技术方案") && tasks[i].SourceMessageID != "" {
-			got = &tasks[i]
-		}
-	}
+	got := d.tm.reportedTask(t, wang.ID, "技术方案")
 	if got == nil || got.Status != domain.TaskDone || got.CreatorName != d.rep.Name || got.CustomerName != "星河科技" {
 		t.Fatalf("stored task = %+v", got)
 	}

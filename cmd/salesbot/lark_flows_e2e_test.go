@@ -11,7 +11,6 @@ import (
 	"github.com/salesbot/salesbot/bot"
 	"github.com/salesbot/salesbot/bot/lark/larktest"
 	"github.com/salesbot/salesbot/domain"
-	"github.com/salesbot/salesbot/storage"
 )
 
 // bindLark gives a member a Lark identity (an open_id) and puts them into
@@ -264,16 +263,7 @@ func testLarkTask(t *testing.T, mode string) {
 	}
 	larkMessage(t, emu, "creator told of the completion", inThread(m.MessageID, "王工", "完成了任务"))
 
-	tasks, err := tm.Store.Tasks(context.Background(), storage.TaskFilter{Tenant: tm.Tenant.ID, AssigneeID: wang.ID})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var got *storage.TaskView
-	for i := range tasks {
-		if strings.Contains(tasks[i].Title, "技术方案") && tasks[i].SourceMessageID != "" {
-			got = &tasks[i]
-		}
-	}
+	got := tm.reportedTask(t, wang.ID, "技术方案")
 	if got == nil || got.Status != domain.TaskDone || got.CreatorName != rep.Name || got.CustomerName != "星河科技" {
 		t.Fatalf("stored task = %+v", got)
 	}

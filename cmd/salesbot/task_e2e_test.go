@@ -47,16 +47,7 @@ func TestTaskAssignedAcceptedDone(t *testing.T) {
 	tm.waitMessage(t, chat, "creator told of the completion", func(m apiMessage) bool {
 		return m.From.Bot && m.ReplyTo == asked.ReplyTo && strings.Contains(m.Text, "王工 完成了任务")
 	})
-	tasks, err := tm.Store.Tasks(context.Background(), storage.TaskFilter{Tenant: tm.Tenant.ID, AssigneeID: wang.ID})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var got *storage.TaskView
-	for i := range tasks {
-		if strings.Contains(tasks[i].Title, "技术方案") && tasks[i].SourceMessageID != "" {
-			got = &tasks[i]
-		}
-	}
+	got := tm.reportedTask(t, wang.ID, "技术方案")
 	if got == nil || got.Status != domain.TaskDone || got.CreatorName != rep.Name || got.CustomerName != "星河科技" ||
 		got.AssigneeRole != domain.RolePresales || got.DueAt.IsZero() || got.DoneAt.IsZero() {
 		t.Fatalf("stored task = %+v", got)
@@ -128,4 +119,21 @@ func TestRoleChangeByAdminOnly(t *testing.T) {
 	if err != nil || len(entries) != 1 || entries[0].ActorID != admin.ID || !strings.Contains(entries[0].After, "finance") {
 		t.Errorf("role change audit = %+v, %v", entries, err)
 	}
+}
+
+// reportedTask returns the member's task made from a chat message whose
+// title has the word, or nil.
+func (tm *testMain) reportedTask(t *testing.T, assigneeID, word string) *storage.TaskView {
+	t.Helper()
+	tasks, err := tm.Store.Tasks(context.Background(), storage.TaskFilter{Tenant: tm.Tenant.ID, AssigneeID: assigneeID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got *storage.TaskView
+	for i := range tasks {
+		if strings.Contains(tasks[i].Title, word) && tasks[i].SourceMessageID != "" {
+			got = &tasks[i]
+		}
+	}
+	return got
 }

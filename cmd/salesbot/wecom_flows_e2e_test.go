@@ -14,7 +14,6 @@ import (
 	"github.com/salesbot/salesbot/bot/wecom/wecomtest"
 	"github.com/salesbot/salesbot/config"
 	"github.com/salesbot/salesbot/domain"
-	"github.com/salesbot/salesbot/storage"
 )
 
 // bindWeComUser gives a member a WeCom identity (a UserID) and puts them into
@@ -199,16 +198,7 @@ func TestWeComTaskEndToEnd(t *testing.T) {
 	if m := latest(emu, dm.TaskID); len(m.UsedCodes) != 1 || len(m.Versions) != 2 {
 		t.Errorf("the accepted card was updated again with a used code: %+v", m)
 	}
-	tasks, err := tm.Store.Tasks(context.Background(), storage.TaskFilter{Tenant: tm.Tenant.ID, AssigneeID: wang.ID})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var got *storage.TaskView
-	for i := range tasks {
-		if strings.Contains(tasks[i].Title, "技术方案") && tasks[i].SourceMessageID != "" {
-			got = &tasks[i]
-		}
-	}
+	got := tm.reportedTask(t, wang.ID, "技术方案")
 	if got == nil || got.Status != domain.TaskDone || got.CreatorName != rep.Name || got.CustomerName != "星河科技" {
 		t.Fatalf("stored task = %+v", got)
 	}
